@@ -1,0 +1,121 @@
+# foureyes - GNU Make build.
+#
+#   make              release build in build/ (binaries in build/bin)
+#   make check        ASan+UBSan build in build/san, unit + e2e tests, and a
+#                     short run of every libFuzzer target; ends "N passed, N failed"
+#   make demo         the whole CA on this machine (ONCE=1: walkthrough, then exit)
+#   make fuzz         libFuzzer targets in build/fuzz (clang)
+#   make bench        benchmarks (not part of check)
+
+SAN ?= 0
+ONCE ?=
+ifeq ($(SAN),1)
+O := build/san
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=all
+else
+O := build
+OPT := -O2 -g
+endif
+
+CC ?= cc
+FUZZCC ?= clang
+PKGS := libcrypto sqlite3 inih libgfshare
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wpointer-arith
+CPPFLAGS := -Isrc -D_GNU_SOURCE $(PKG_CFLAGS)
+CFLAGS := -std=c17 $(WARN) $(OPT) -fstack-protector-strong -fPIE -MMD -MP
+LDFLAGS := $(filter -fsanitize=%,$(OPT)) -pie -Wl,-z,relro,-z,now
+LDLIBS := $(PKG_LIBS) -lm
+
+LIB_SRC := $(wildcard src/lib/*.c src/pki/*.c src/store/*.c src/link/*.c)
+LIB_OBJ := $(LIB_SRC:src/%.c=$(O)/obj/%.o)
+LIBFE := $(O)/libfe.a
+
+FE_SRC := $(wildcard src/cli/*.c)
+SIGNER_SRC := $(wildcard src/signer/*.c)
+BINS := $(O)/bin/fe $(O)/bin/fe-signer
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_FLAGS := -std=c17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-command-line-argument
+
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+.PHONY: all tests check fuzz demo bench clean deps
+all: $(BINS)
+
+$(O)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBFE): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/bin/fe: $(FE_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bin/fe-signer: $(SIGNER_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS) $(CMOCKA_LIBS)
+
+$(O)/tools/%: tests/tools/%.c $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS)
+
+tests: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+# Benchmarks always use the release build (SAN=0).
+build/bench/%: bench/%.c $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS)
+
+deps:
+	@./scripts/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory SAN=1 tests
+	@$(MAKE) --no-print-directory fuzz
+	@./scripts/run-tests build/san build/fuzz
+
+demo: deps
+	@$(MAKE) --no-print-directory SAN=0 all
+	@ONCE=$(ONCE) ./scripts/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory SAN=0 all $(BENCH_BIN)
+	@./bench/run
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d)

@@ -1,0 +1,164 @@
+/* test_lib.c - bounded buffers, cursors, hex, time parsing, INI config. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "lib/seam.h"
+
+static void
+buf_max_is_enforced(void **state)
+{
+	struct buf b;
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_add(&b, "12345678", 8), 0);
+	assert_int_equal(buf_add(&b, "9", 1), -1);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(buf_printf(&b, "%s", ""), -1); /* needs NUL room */
+	buf_free(&b);
+}
+
+static void
+rd_fails_on_short_input(void **state)
+{
+	struct rd r;
+	uint32_t v32;
+	uint64_t v64;
+	uint8_t x[4] = { 1, 2, 3, 4 };
+	(void)state;
+	rd_init(&r, x, 4);
+	assert_int_equal(rd_u64be(&r, &v64), -1);
+	assert_int_equal(r.off, 0);
+	assert_int_equal(rd_u32be(&r, &v32), 0);
+	assert_int_equal(v32, 0x01020304);
+	assert_int_equal(rd_u32be(&r, &v32), -1);
+}
+
+static void
+rd_line_splits_and_caps(void **state)
+{
+	struct rd r;
+	const char *l;
+	size_t n;
+	const char *text = "ab\r\ncd\nlonglongline";
+	(void)state;
+	rd_init(&r, text, strlen(text));
+	assert_int_equal(rd_line(&r, 10, &l, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(l, "ab", 2);
+	assert_int_equal(rd_line(&r, 10, &l, &n), 0);
+	assert_memory_equal(l, "cd", 2);
+	assert_int_equal(rd_line(&r, 10, &l, &n), -1);   /* 12 > 10 */
+}
+
+static void
+hex_roundtrip_and_rejects(void **state)
+{
+	uint8_t in[3] = { 0x00, 0xab, 0xff }, out[3];
+	char hx[7];
+	(void)state;
+	hex_encode(in, 3, hx);
+	assert_string_equal(hx, "00abff");
+	assert_int_equal(hex_decode("00ABff", 6, out, 3), 0);
+	assert_memory_equal(in, out, 3);
+	assert_int_equal(hex_decode("00abf", 5, out, 3), -1);
+	assert_int_equal(hex_decode("00abfg", 6, out, 3), -1);
+}
+
+static void
+time_parse_rejects_bad_dates(void **state)
+{
+	int64_t t;
+	char s[FE_TIME_STR];
+	(void)state;
+	assert_int_equal(fe_time_parse("2026-03-15T00:00:00Z", &t), 0);
+	assert_int_equal(t, 1773532800);
+	assert_int_equal(fe_time_format_sec(t, s), 0);
+	assert_string_equal(s, "2026-03-15T00:00:00Z");
+	assert_int_equal(fe_time_parse("2026-03-15", &t), 0);
+	assert_int_equal(fe_time_parse("2025-02-29", &t), -1);
+	assert_int_equal(fe_time_parse("2024-02-29", &t), 0);
+	assert_int_equal(fe_time_parse("2026-13-01", &t), -1);
+	assert_int_equal(fe_time_parse("2026-01-01T24:00:00Z", &t), -1);
+	assert_int_equal(fe_time_parse("2026-01-01 00:00:00", &t), -1);
+}
+
+static void
+conf_typed_getters_name_bad_values(void **state)
+{
+	struct conf *c;
+	struct fe_err err;
+	uint64_t u;
+	bool b;
+	int e;
+	char **items;
+	size_t n;
+	static const char *const names[] = { "rsa-4096", "ec-p384" };
+	(void)state;
+	assert_int_equal(conf_load_string("t.ini",
+	    "[a]\nnum = 12x\nok = 7\nflag = maybe\nalg = dsa\n"
+	    "list = x, y ,z\nempty = x,,y\nurl = http://h/a;b\n", &c, &err), 0);
+	assert_int_not_equal(conf_uint(c, "a", "num", 1, 100, 0, &u, &err), 0);
+	assert_non_null(strstr(err.msg, "[a] num = '12x'"));
+	assert_int_equal(conf_uint(c, "a", "ok", 1, 100, 0, &u, &err), 0);
+	assert_int_equal(u, 7);
+	assert_int_not_equal(conf_uint(c, "a", "ok", 8, 100, 0, &u, &err), 0);
+	assert_non_null(strstr(err.msg, "from 8 to 100"));
+	assert_int_not_equal(conf_bool(c, "a", "flag", false, &b, &err), 0);
+	assert_non_null(strstr(err.msg, "'maybe'"));
+	assert_int_not_equal(conf_enum(c, "a", "alg", names, 2, -1, &e, &err),
+	    0);
+	assert_non_null(strstr(err.msg, "rsa-4096, ec-p384"));
+	assert_int_equal(conf_list(c, "a", "list", &items, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[1], "y");
+	conf_list_free(items, n);
+	assert_int_not_equal(conf_list(c, "a", "empty", &items, &n, &err), 0);
+	/* inline comments are off: the ';' stays in the value */
+	assert_string_equal(conf_str(c, "a", "url"), "http://h/a;b");
+	assert_int_equal(conf_check_unused(c, &err), 0);
+	assert_int_equal(conf_uint(c, "a", "absent", 1, 9, 5, &u, &err), 0);
+	assert_int_equal(u, 5);
+	conf_free(c);
+}
+
+static void
+conf_rejects_duplicates_unknown_and_garbage(void **state)
+{
+	struct conf *c;
+	struct fe_err err;
+	(void)state;
+	assert_int_not_equal(conf_load_string("d.ini", "[s]\nk=1\nk=2\n", &c,
+	    &err), 0);
+	assert_non_null(strstr(err.msg, "[s] k is given twice"));
+	assert_int_not_equal(conf_load_string("g.ini", "[s]\nk=1\nnonsense\n",
+	    &c, &err), 0);
+	assert_non_null(strstr(err.msg, "line 3"));
+	assert_int_equal(conf_load_string("u.ini", "[s]\nk=1\ntypo=2\n", &c,
+	    &err), 0);
+	(void)conf_str(c, "s", "k");
+	assert_int_not_equal(conf_check_unused(c, &err), 0);
+	assert_non_null(strstr(err.msg, "[s] typo: unknown key"));
+	conf_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_max_is_enforced),
+		cmocka_unit_test(rd_fails_on_short_input),
+		cmocka_unit_test(rd_line_splits_and_caps),
+		cmocka_unit_test(hex_roundtrip_and_rejects),
+		cmocka_unit_test(time_parse_rejects_bad_dates),
+		cmocka_unit_test(conf_typed_getters_name_bad_values),
+		cmocka_unit_test(conf_rejects_duplicates_unknown_and_garbage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
