@@ -9,12 +9,13 @@
 
 SAN ?= 0
 ONCE ?=
+# O=DIR puts the build elsewhere (parallel work trees, experiments).
 ifeq ($(SAN),1)
-O := build/san
+O ?= build/san
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
        -fno-sanitize-recover=all
 else
-O := build
+O ?= build
 OPT := -O2 -g
 endif
 
