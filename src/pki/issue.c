@@ -1,0 +1,493 @@
+/*
+ * issue.c - request checks and certificate construction.
+ *
+ * Trusts the profile (operators' configuration, checked at load) and the
+ * issuer (from the ceremony); trusts nothing in the request.  Every refusal
+ * is "request ID: RULE: reason".  The CSR's subject and its requested
+ * extensions are ignored: the certificate's names come only from the request
+ * headers, which the registration side filled in after its checks and which
+ * are checked again here.
+ */
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
+#include "lib/buf.h"
+#include "lib/seam.h"
+#include "pki/issue.h"
+#include "pki/keycheck.h"
+#include "pki/names.h"
+
+void
+serial_random(uint8_t out[SERIAL_MAX], size_t *len)
+{
+	size_t i;
+
+	do {
+		fe_random(out, SERIAL_MAX);
+		out[0] &= 0x7f;
+		for (i = 0; i < SERIAL_MAX && out[i] == 0; i++)
+			;
+	} while (i == SERIAL_MAX);
+	*len = SERIAL_MAX;
+}
+
+void
+serial_hex(const uint8_t *s, size_t len, char out[2 * SERIAL_MAX + 1])
+{
+	while (len > 1 && s[0] == 0) {
+		s++;
+		len--;
+	}
+	if (len > SERIAL_MAX)
+		fe_fatal("serial longer than 20 octets");
+	hex_encode(s, len, out);
+}
+
+int
+serial_parse_hex(const char *s, uint8_t out[SERIAL_MAX], size_t *len)
+{
+	char tmp[2 * SERIAL_MAX + 2];
+	size_t n;
+
+	while (s[0] == '0' && s[1] != '\0')
+		s++;
+	n = strlen(s);
+	if (n == 0 || n > 2 * SERIAL_MAX)
+		return -1;
+	fe_snprintf(tmp, sizeof(tmp), "%s%s", n % 2 ? "0" : "", s);
+	n = strlen(tmp) / 2;
+	if (hex_decode(tmp, 2 * n, out, n) != 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+void
+cert_fingerprint(X509 *x, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 32;
+
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1)
+		fe_fatal("X509_digest failed");
+	hex_encode(md, 32, out);
+}
+
+const EVP_MD *
+issue_md(EVP_PKEY *key)
+{
+	char group[32];
+	size_t glen;
+
+	if (EVP_PKEY_is_a(key, "EC") &&
+	    EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group),
+	    &glen) == 1 && strcmp(group, "secp384r1") == 0)
+		return EVP_sha384();
+	return EVP_sha256();
+}
+
+static bool
+issuer_allowed(const struct profile *p, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < p->nissuers; i++)
+		if (strcmp(p->issuers[i], label) == 0)
+			return true;
+	return false;
+}
+
+static int
+check_names(const struct profile *p, const struct sign_request *r,
+    struct issue_plan *plan, struct fe_err *err)
+{
+	struct ext_names *nm = &plan->names;
+	size_t i, j;
+	struct fe_err nerr;
+
+	memset(nm, 0, sizeof(*nm));
+	if (r->nnames > p->max_names)
+		return fe_err_code(err, FE_EPOLICY, "request %s: %zu names is "
+		    "over the %u allowed by profile %s", r->id, r->nnames,
+		    p->max_names, p->name);
+	if (p->require_names && r->nnames == 0)
+		return fe_err_code(err, FE_EPOLICY, "request %s: profile %s "
+		    "needs at least one name (dns, ip or email)", r->id,
+		    p->name);
+	for (i = 0; i < r->nnames; i++) {
+		const struct req_name *n = &r->names[i];
+
+		if (!(p->names & (1u << n->type)))
+			return fe_err_code(err, FE_EPOLICY, "request %s: "
+			    "profile %s does not allow %s names ('%s')",
+			    r->id, p->name, name_type_names[n->type],
+			    n->value);
+		for (j = 0; j < i; j++)
+			if (r->names[j].type == n->type &&
+			    strcmp(r->names[j].value, n->value) == 0)
+				return fe_err_set(err, "request %s: %s name "
+				    "'%s' is given twice", r->id,
+				    name_type_names[n->type], n->value);
+		switch (n->type) {
+		case NT_DNS:
+			if (name_check_dns(n->value, p->wildcards,
+			    p->public_names_only, &nerr) != 0)
+				goto bad;
+			nm->dns[nm->ndns++] = n->value;
+			break;
+		case NT_EMAIL:
+			if (name_check_email(n->value, &nerr) != 0)
+				goto bad;
+			nm->email[nm->nemail++] = n->value;
+			break;
+		case NT_IP:
+			if (name_check_ip(n->value, p->public_names_only,
+			    nm->ip[nm->nip], &nm->iplen[nm->nip], &nerr) != 0)
+				goto bad;
+			nm->nip++;
+			break;
+		case NT__MAX:
+		default:
+			fe_fatal("internal: name type %d", (int)n->type);
+		}
+	}
+	return 0;
+bad:
+	return fe_err_code(err, FE_EPOLICY, "request %s: %s", r->id, nerr.msg);
+}
+
+static bool
+in_names(const struct sign_request *r, const char *v, int type)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnames; i++)
+		if ((type < 0 || (int)r->names[i].type == type) &&
+		    strcmp(r->names[i].value, v) == 0)
+			return true;
+	return false;
+}
+
+static int
+check_subject(const struct profile *p, const struct sign_request *r,
+    struct fe_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsubject; i++) {
+		const struct req_attr *a = &r->subject[i];
+
+		if (!(p->subject & (1u << a->attr)))
+			return fe_err_code(err, FE_EPOLICY, "request %s: "
+			    "profile %s does not allow the subject attribute "
+			    "%s", r->id, p->name, subj_attr_names[a->attr]);
+		if (a->attr == SA_C && (strlen(a->value) != 2 ||
+		    a->value[0] < 'A' || a->value[0] > 'Z' ||
+		    a->value[1] < 'A' || a->value[1] > 'Z'))
+			return fe_err_set(err, "request %s: subject C '%s' is "
+			    "not an ISO 3166-1 alpha-2 code", r->id, a->value);
+		if (a->attr == SA_CN && p->cn_in_san &&
+		    !in_names(r, a->value, -1))
+			return fe_err_code(err, FE_EPOLICY, "request %s: BR "
+			    "7.1.4.3: subject CN '%s' is not one of the "
+			    "certificate's names", r->id, a->value);
+		if (a->attr == SA_EMAIL_ADDRESS &&
+		    !in_names(r, a->value, NT_EMAIL))
+			return fe_err_code(err, FE_EPOLICY, "request %s: "
+			    "subject emailAddress '%s' is not one of the "
+			    "certificate's email names", r->id, a->value);
+	}
+	return 0;
+}
+
+static int
+check_validity(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, int64_t now, struct issue_plan *plan,
+    struct fe_err *err)
+{
+	int64_t nb = now, na, secs, issuer_end;
+	uint64_t limit = p->max_days;
+	const char *why = "profile";
+	const ASN1_TIME *t;
+	struct tm tm;
+
+	if (r->days != 0) {
+		if (r->days > 100000)
+			return fe_err_set(err, "request %s: days out of range",
+			    r->id);
+		na = nb + (int64_t)r->days * 86400 - 1;
+	} else {
+		na = r->not_after;
+	}
+	if (na <= nb)
+		return fe_err_set(err, "request %s: not-after is not in the "
+		    "future of the signer's clock", r->id);
+	secs = na - nb + 1;        /* RFC 5280 4.1.2.5: both ends inclusive */
+	if (p->validity_rule == VR_BR_TLS && br_tls_max_days(now) < limit) {
+		limit = br_tls_max_days(now);
+		why = "BR 6.3.2";
+	}
+	if ((uint64_t)secs > limit * 86400)
+		return fe_err_code(err, FE_EPOLICY, "request %s: validity of "
+		    "%lld days is over the %llu-day maximum of %s%s", r->id,
+		    (long long)((secs + 86399) / 86400),
+		    (unsigned long long)limit,
+		    strcmp(why, "profile") == 0 ? "profile " : why,
+		    strcmp(why, "profile") == 0 ? p->name :
+		    " for TLS server certificates issued now");
+	t = X509_get0_notAfter(iss->cert);
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return fe_err_ssl(err, "issuer %s: notAfter", iss->label);
+	issuer_end = (int64_t)timegm(&tm);
+	if (na > issuer_end)
+		return fe_err_code(err, FE_EPOLICY, "request %s: the "
+		    "certificate would outlive its issuer %s", r->id,
+		    iss->label);
+	plan->not_before = nb;
+	plan->not_after = na;
+	return 0;
+}
+
+int
+issue_check(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, int64_t now, struct issue_plan *plan,
+    struct fe_err *err)
+{
+	struct fe_err kerr;
+	EVP_PKEY *pub;
+	int rc;
+
+	if (!issuer_allowed(p, iss->label))
+		return fe_err_code(err, FE_EPOLICY, "request %s: profile %s "
+		    "is not issued by %s", r->id, p->name, iss->label);
+	if ((rc = check_names(p, r, plan, err)) != 0 ||
+	    (rc = check_subject(p, r, err)) != 0 ||
+	    (rc = check_validity(p, iss, r, now, plan, err)) != 0)
+		return rc;
+	pub = X509_REQ_get0_pubkey(r->csr);
+	if (pub == NULL)
+		return fe_err_ssl(err, "request %s: the CSR's public key "
+		    "cannot be decoded", r->id);
+	if (keycheck(pub, &p->keys, &kerr) != 0)
+		return fe_err_code(err, FE_EPOLICY, "request %s: %s", r->id,
+		    kerr.msg);
+	if (X509_REQ_verify(r->csr, pub) != 1)
+		return fe_err_ssl(err, "request %s: RFC 2986 4.2: the CSR's "
+		    "signature does not verify: no proof of possession of "
+		    "the private key", r->id);
+	ERR_clear_error();
+	plan->pub = pub;
+	return 0;
+}
+
+static int
+subject_build(const struct sign_request *r, X509_NAME **out,
+    struct fe_err *err)
+{
+	/* Fixed order, most general first (X.520 usage). */
+	static const struct {
+		enum subj_attr a;
+		int nid;
+	} order[] = {
+		{ SA_C, NID_countryName }, { SA_ST, NID_stateOrProvinceName },
+		{ SA_L, NID_localityName }, { SA_O, NID_organizationName },
+		{ SA_SERIAL_NUMBER, NID_serialNumber },
+		{ SA_GIVEN_NAME, NID_givenName }, { SA_SURNAME, NID_surname },
+		{ SA_PSEUDONYM, NID_pseudonym }, { SA_CN, NID_commonName },
+		{ SA_EMAIL_ADDRESS, NID_pkcs9_emailAddress },
+	};
+	X509_NAME *n = X509_NAME_new();
+	size_t i, j;
+
+	if (n == NULL)
+		fe_fatal("out of memory");
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		for (j = 0; j < r->nsubject; j++) {
+			if (r->subject[j].attr != order[i].a)
+				continue;
+			if (X509_NAME_add_entry_by_NID(n, order[i].nid,
+			    MBSTRING_UTF8,
+			    (const unsigned char *)r->subject[j].value, -1,
+			    -1, 0) != 1) {
+				X509_NAME_free(n);
+				return fe_err_ssl(err, "request %s: subject %s "
+				    "cannot be encoded", r->id,
+				    subj_attr_names[order[i].a]);
+			}
+		}
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+set_serial(X509 *x, const uint8_t *serial, size_t len, struct fe_err *err)
+{
+	BIGNUM *bn = BN_bin2bn(serial, (int)len, NULL);
+	ASN1_INTEGER *ai;
+	int rc = 0;
+
+	if (bn == NULL || BN_is_zero(bn) || BN_is_negative(bn) ||
+	    BN_num_bytes(bn) > SERIAL_MAX) {
+		BN_free(bn);
+		return fe_err_set(err, "serial number out of range");
+	}
+	ai = BN_to_ASN1_INTEGER(bn, NULL);
+	if (ai == NULL || X509_set_serialNumber(x, ai) != 1)
+		rc = fe_err_ssl(err, "cannot set serial number");
+	ASN1_INTEGER_free(ai);
+	BN_free(bn);
+	return rc;
+}
+
+static int
+set_validity(X509 *x, int64_t nb, int64_t na, struct fe_err *err)
+{
+	if (ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL)
+		return fe_err_ssl(err, "cannot set validity");
+	return 0;
+}
+
+int
+issue_build(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, const struct issue_plan *plan,
+    const uint8_t *serial, size_t serial_len, X509 **out,
+    struct fe_err *err)
+{
+	X509 *x = X509_new();
+	X509_NAME *subj = NULL;
+	unsigned ku = p->ku;
+	bool empty_subject;
+	int rc = FE_ECRYPTO;
+
+	if (x == NULL)
+		fe_fatal("out of memory");
+	if (iss->key == NULL) {
+		rc = fe_err_code(err, FE_EPOLICY, "issuer %s is locked",
+		    iss->label);
+		goto out;
+	}
+	if (EVP_PKEY_is_a(plan->pub, "RSA"))
+		ku |= p->ku_rsa;
+	else
+		ku |= p->ku_ec;
+	if ((rc = set_serial(x, serial, serial_len, err)) != 0 ||
+	    (rc = set_validity(x, plan->not_before, plan->not_after,
+	    err)) != 0 ||
+	    (rc = subject_build(r, &subj, err)) != 0)
+		goto out;
+	rc = FE_ECRYPTO;
+	if (X509_set_version(x, X509_VERSION_3) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(iss->cert)) != 1 ||
+	    X509_set_subject_name(x, subj) != 1 ||
+	    X509_set_pubkey(x, plan->pub) != 1) {
+		fe_err_ssl(err, "request %s: cannot build certificate", r->id);
+		goto out;
+	}
+	empty_subject = X509_NAME_entry_count(subj) == 0;
+	if (p->ca && ext_add_take(x, ext_basic_constraints(true,
+	    p->path_length, err), err) != 0)
+		goto out;
+	if (ext_add_take(x, ext_key_usage(ku, err), err) != 0)
+		goto out;
+	if (p->eku != 0 && ext_add_take(x, ext_ext_key_usage(p->eku,
+	    p->eku_critical, err), err) != 0)
+		goto out;
+	if (p->npolicies > 0 && ext_add_take(x, ext_policies(
+	    (const char (*)[64])p->policies, p->npolicies, err), err) != 0)
+		goto out;
+	if (r->nnames > 0 && ext_add_take(x, ext_san(&plan->names,
+	    empty_subject, err), err) != 0)
+		goto out;
+	if (p->crl_dp && iss->crl_url[0] != '\0' &&
+	    ext_add_take(x, ext_crl_dp(iss->crl_url, err), err) != 0)
+		goto out;
+	if (p->aia && (iss->ocsp_url[0] != '\0' || iss->issuer_url[0] != '\0')
+	    && ext_add_take(x, ext_aia(iss->ocsp_url, iss->issuer_url, err),
+	    err) != 0)
+		goto out;
+	if (ext_add_take(x, ext_aki(X509_get0_subject_key_id(iss->cert), err),
+	    err) != 0)
+		goto out;
+	if (p->ski && ext_add_take(x, ext_ski(X509_get_X509_PUBKEY(x), err),
+	    err) != 0)
+		goto out;
+	if (p->ocsp_nocheck && ext_add_take(x, ext_ocsp_nocheck(err), err) != 0)
+		goto out;
+	if (X509_sign(x, iss->key, issue_md(iss->key)) <= 0) {
+		rc = fe_err_ssl(err, "request %s: signing with %s failed",
+		    r->id, iss->label);
+		goto out;
+	}
+	X509_NAME_free(subj);
+	*out = x;
+	return 0;
+out:
+	X509_NAME_free(subj);
+	X509_free(x);
+	return rc;
+}
+
+int
+issue_ca_cert(EVP_PKEY *subject_key, const struct ca_spec *spec,
+    X509 *issuer_cert, EVP_PKEY *issuer_key, X509 **out, struct fe_err *err)
+{
+	X509 *x = X509_new();
+	uint8_t serial[SERIAL_MAX];
+	size_t slen;
+	unsigned ku = (1u << KUB_KEY_CERT_SIGN) | (1u << KUB_CRL_SIGN) |
+	    (1u << KUB_DIGITAL_SIGNATURE);
+	int rc = FE_ECRYPTO;
+
+	if (x == NULL)
+		fe_fatal("out of memory");
+	serial_random(serial, &slen);
+	if (X509_set_version(x, X509_VERSION_3) != 1 ||
+	    set_serial(x, serial, slen, err) != 0 ||
+	    X509_set_subject_name(x, spec->subject) != 1 ||
+	    X509_set_issuer_name(x, issuer_cert ?
+	    X509_get_subject_name(issuer_cert) : spec->subject) != 1 ||
+	    set_validity(x, spec->not_before, spec->not_after, err) != 0 ||
+	    X509_set_pubkey(x, subject_key) != 1) {
+		fe_err_ssl(err, "cannot build CA certificate");
+		goto out;
+	}
+	if (ext_add_take(x, ext_basic_constraints(true, spec->path_length,
+	    err), err) != 0 ||
+	    ext_add_take(x, ext_key_usage(ku, err), err) != 0)
+		goto out;
+	if (spec->eku != 0 && ext_add_take(x, ext_ext_key_usage(spec->eku,
+	    false, err), err) != 0)
+		goto out;
+	if (spec->npolicies > 0 && ext_add_take(x, ext_policies(
+	    spec->policies, spec->npolicies, err), err) != 0)
+		goto out;
+	if (ext_add_take(x, ext_ski(X509_get_X509_PUBKEY(x), err), err) != 0)
+		goto out;
+	if (issuer_cert != NULL) {
+		if (ext_add_take(x, ext_aki(
+		    X509_get0_subject_key_id(issuer_cert), err), err) != 0)
+			goto out;
+		if (spec->crl_url != NULL && ext_add_take(x,
+		    ext_crl_dp(spec->crl_url, err), err) != 0)
+			goto out;
+		if (spec->issuer_url != NULL && ext_add_take(x,
+		    ext_aia(NULL, spec->issuer_url, err), err) != 0)
+			goto out;
+	}
+	if (X509_sign(x, issuer_key, issue_md(issuer_key)) <= 0) {
+		fe_err_ssl(err, "cannot sign CA certificate");
+		goto out;
+	}
+	*out = x;
+	return 0;
+out:
+	X509_free(x);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * issue.h - from a checked request to a signed certificate.
+ *
+ * issue_check() re-checks a request against its profile and issuer with the
+ * signer's own clock (POLICY.md C4, K4): names, subject attributes,
+ * validity, the subscriber key and the CSR's proof of possession.  Nothing
+ * from the CSR but its public key is ever used.  issue_build() then makes
+ * and signs the certificate.  Both are pure: no I/O, no logging; the engine
+ * (src/signer/engine.c) does serial uniqueness, logging and storage.
+ */
+#ifndef FE_ISSUE_H
+#define FE_ISSUE_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "pki/profile.h"
+#include "pki/request.h"
+#include "pki/x509ext.h"
+
+#define URL_MAX 256
+#define SERIAL_MAX 20
+
+struct issuer {
+	char label[PROFILE_NAME_MAX];
+	X509 *cert;
+	EVP_PKEY *key;                 /* NULL while locked */
+	char crl_url[URL_MAX];         /* where this issuer's CRL is */
+	char ocsp_url[URL_MAX];        /* its OCSP responder */
+	char issuer_url[URL_MAX];      /* where its certificate is */
+};
+
+struct issue_plan {
+	int64_t not_before;
+	int64_t not_after;
+	EVP_PKEY *pub;                 /* borrowed from the CSR */
+	struct ext_names names;        /* borrowed from the request */
+};
+
+int issue_check(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, int64_t now, struct issue_plan *plan,
+    struct fe_err *err);
+int issue_build(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, const struct issue_plan *plan,
+    const uint8_t *serial, size_t serial_len, X509 **out,
+    struct fe_err *err);
+
+/* A CA certificate at the ceremony (root: issuer_cert NULL, self-signed). */
+struct ca_spec {
+	X509_NAME *subject;
+	int64_t not_before;
+	int64_t not_after;
+	int path_length;               /* -1: none */
+	unsigned eku;                  /* 0: no extKeyUsage */
+	const char (*policies)[64];
+	size_t npolicies;
+	const char *crl_url;           /* parent's CRL (sub-roots) */
+	const char *issuer_url;        /* parent's certificate (sub-roots) */
+};
+int issue_ca_cert(EVP_PKEY *subject_key, const struct ca_spec *spec,
+    X509 *issuer_cert, EVP_PKEY *issuer_key, X509 **out, struct fe_err *err);
+
+/* The digest used with a signing key: SHA-384 for P-384, else SHA-256. */
+const EVP_MD *issue_md(EVP_PKEY *key);
+
+/* 20 octets, 159 bits from the CSPRNG, positive (BR 7.1: at least 64). */
+void serial_random(uint8_t out[SERIAL_MAX], size_t *len);
+
+/* Parse 1..40 hex digits (leading zeros allowed) into big-endian bytes
+ * without leading zero bytes; -1 if not hex or too long. */
+int serial_parse_hex(const char *s, uint8_t out[SERIAL_MAX], size_t *len);
+/* Lower-case hex SHA-256 of a certificate's DER (65 bytes with NUL). */
+void cert_fingerprint(X509 *x, char out[65]);
+/* Lower-case hex of a serial number (at most 41 bytes with NUL). */
+void serial_hex(const uint8_t *s, size_t len, char out[2 * SERIAL_MAX + 1]);
+
+#endif

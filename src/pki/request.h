@@ -1,0 +1,75 @@
+/*
+ * request.h - a signing request as the registration side sends it.
+ *
+ * The request is text headers, a blank line, then the CSR (PEM or DER):
+ *
+ *   foureyes-request 1
+ *   id: 5f0c2a1e-web-000042
+ *   profile: tls-server
+ *   issuer: server                 (optional: the profile's first issuer)
+ *   subject: CN=www.example.org    (repeatable, ATTR=value)
+ *   dns: www.example.org           (repeatable; also ip:, email:)
+ *   days: 90                       (or not-after: 2027-01-01T00:00:00Z)
+ *
+ *   -----BEGIN CERTIFICATE REQUEST-----
+ *   ...
+ *
+ * The bytes are untrusted: every field has a cap, unknown and repeated
+ * single fields are refused, and the CSR must be exactly one CSR with no
+ * trailing bytes.  Parsing decides only that the request is well formed;
+ * whether it may be signed is issue.c's business.  docs/signing-request.md
+ * describes the format.
+ */
+#ifndef FE_REQUEST_H
+#define FE_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "pki/profile.h"
+
+#define REQ_MAX_BYTES (64 * 1024)
+#define REQ_LINE_MAX 1024
+#define REQ_ID_MAX 64
+#define REQ_NAMES_MAX 100
+#define REQ_SUBJECT_MAX 16
+#define REQ_VALUE_MAX 256
+
+struct req_attr {
+	enum subj_attr attr;
+	char value[REQ_VALUE_MAX];
+};
+
+struct req_name {
+	enum name_type type;
+	char value[REQ_VALUE_MAX];
+};
+
+struct sign_request {
+	char id[REQ_ID_MAX + 1];
+	char profile[PROFILE_NAME_MAX];
+	char issuer[PROFILE_NAME_MAX];   /* "" when not given */
+	struct req_attr subject[REQ_SUBJECT_MAX];
+	size_t nsubject;
+	struct req_name names[REQ_NAMES_MAX];
+	size_t nnames;
+	uint64_t days;                   /* 0 when not-after is given */
+	int64_t not_after;               /* 0 when days is given */
+	X509_REQ *csr;
+	uint8_t digest[32];              /* SHA-256 of the request bytes */
+};
+
+/* Parse; on success *out is allocated and owned by the caller. */
+int request_parse(const uint8_t *p, size_t len, struct sign_request **out,
+    struct fe_err *err);
+void request_free(struct sign_request *r);
+
+/* Parse one CSR, PEM or DER, refusing trailing bytes. */
+X509_REQ *csr_parse(const uint8_t *p, size_t len, struct fe_err *err);
+
+/* Upper bound of a subject attribute value (RFC 5280 Appendix A). */
+size_t subj_attr_max(enum subj_attr a);
+
+#endif

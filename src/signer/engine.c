@@ -1,0 +1,828 @@
+/*
+ * engine.c - requests to certificates, revocations and CRLs, with the
+ * signer's own checks, store and hash-chained request log.
+ *
+ * Trusts: its configuration and the CA directory written by the ceremony.
+ * Does not trust: request bytes (parsed and checked again here), the online
+ * host's idea of time (the signer's own clock is used; POLICY.md K4).
+ *
+ * Order of a batch: parse and check every request, sign what may be signed,
+ * insert every outcome into the store inside one transaction, append every
+ * outcome to the request log, fdatasync the log once, commit the store, and
+ * only then hand results back.  A crash before the log sync loses nothing
+ * that was handed out; a crash between log sync and commit leaves a logged
+ * certificate that was never delivered, and a retry of the same id is
+ * issued afresh (the log shows both).
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "lib/buf.h"
+#include "lib/chainlog.h"
+#include "lib/conf.h"
+#include "lib/seam.h"
+#include "lib/version.h"
+#include "pki/crl.h"
+#include "pki/request.h"
+#include "signer/engine.h"
+#include "store/signerdb.h"
+
+#define PATH_MAX_FE 1024
+
+struct engine {
+	char base[PATH_MAX_FE];         /* directory of signer.ini */
+	char ca_dir[PATH_MAX_FE];
+	struct profiles profiles;
+	struct issuer iss[ENGINE_ISSUERS_MAX];
+	char keyfile[ENGINE_ISSUERS_MAX][PATH_MAX_FE];
+	size_t niss;
+	bool unlocked;
+	uint64_t crl_hours;
+	uint64_t root_crl_days;
+	struct signerdb *db;
+	struct clog *log;
+};
+
+static int
+resolve(const char *base, const char *p, char out[PATH_MAX_FE],
+    struct fe_err *err)
+{
+	if (fe_snprintf_ok(out, PATH_MAX_FE, "%s%s%s", p[0] == '/' ? "" : base,
+	    p[0] == '/' ? "" : "/", p) != 0)
+		return fe_err_set(err, "path '%s' is too long", p);
+	return 0;
+}
+
+static X509 *
+load_cert(const char *path, struct fe_err *err)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x;
+
+	if (f == NULL) {
+		fe_err_sys(err, "%s: cannot open certificate", path);
+		return NULL;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL)
+		fe_err_ssl(err, "%s: not a PEM certificate", path);
+	return x;
+}
+
+static int
+copy_url(struct conf *c, const char *sec, const char *key, char *dst,
+    struct fe_err *err)
+{
+	const char *v = conf_str(c, sec, key);
+
+	dst[0] = '\0';
+	if (v == NULL)
+		return 0;
+	if (strncmp(v, "http://", 7) != 0 ||
+	    fe_snprintf_ok(dst, URL_MAX, "%s", v) != 0)
+		return fe_err_set(err, "%s: [%s] %s = '%.80s': must be an "
+		    "http:// URL of at most %d bytes (BR 7.1.2.11.2: CRL and "
+		    "OCSP URLs use plain HTTP)", conf_name(c), sec, key, v,
+		    URL_MAX - 1);
+	return 0;
+}
+
+static int
+add_issuer(struct engine *e, struct conf *h, const char *sec,
+    const char *label, struct fe_err *err)
+{
+	struct issuer *is;
+	const char *cert, *key;
+	char path[PATH_MAX_FE];
+
+	if (e->niss == ENGINE_ISSUERS_MAX)
+		return fe_err_set(err, "more than %d CAs in the hierarchy",
+		    ENGINE_ISSUERS_MAX);
+	is = &e->iss[e->niss];
+	if (fe_snprintf_ok(is->label, sizeof(is->label), "%s", label) != 0)
+		return fe_err_set(err, "CA label '%s' is too long", label);
+	if (conf_req_str(h, sec, "cert", &cert, err) != 0 ||
+	    conf_req_str(h, sec, "key", &key, err) != 0 ||
+	    resolve(e->ca_dir, cert, path, err) != 0 ||
+	    resolve(e->ca_dir, key, e->keyfile[e->niss], err) != 0)
+		return FE_EINVAL;
+	if ((is->cert = load_cert(path, err)) == NULL)
+		return FE_EINVAL;
+	e->niss++;
+	if (copy_url(h, sec, "crl_url", is->crl_url, err) != 0 ||
+	    copy_url(h, sec, "ocsp_url", is->ocsp_url, err) != 0 ||
+	    copy_url(h, sec, "issuer_url", is->issuer_url, err) != 0)
+		return FE_EINVAL;
+	return 0;
+}
+
+static int
+load_hierarchy(struct engine *e, struct fe_err *err)
+{
+	char path[PATH_MAX_FE];
+	struct conf *h = NULL;
+	size_t i;
+	const char *sec;
+	int rc = FE_EINVAL;
+
+	if (resolve(e->ca_dir, "hierarchy.ini", path, err) != 0 ||
+	    conf_load(path, &h, err) != 0)
+		return FE_EINVAL;
+	if (!conf_has_section(h, "root")) {
+		fe_err_set(err, "%s: no [root] section", path);
+		goto out;
+	}
+	if (add_issuer(e, h, "root", "root", err) != 0)
+		goto out;
+	for (i = 0; i < conf_nsections(h); i++) {
+		sec = conf_section(h, i);
+		if (strncmp(sec, "subroot ", 8) == 0 &&
+		    add_issuer(e, h, sec, sec + 8, err) != 0)
+			goto out;
+	}
+	if (conf_check_unused(h, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	conf_free(h);
+	return rc;
+}
+
+/* Put the hierarchy's own certificates into the store so that the root's
+ * CRL can revoke sub-roots and serials are unique across everything. */
+static int
+register_hierarchy(struct engine *e, struct fe_err *err)
+{
+	size_t i;
+	char serial[2 * SERIAL_MAX + 1], fp[65], subj[512];
+	uint8_t sbuf[SERIAL_MAX];
+	const ASN1_INTEGER *ai;
+	BIGNUM *bn;
+	unsigned char *der = NULL;
+	int derlen, n;
+	struct tm tb, ta;
+
+	for (i = 0; i < e->niss; i++) {
+		X509 *x = e->iss[i].cert;
+		ai = X509_get0_serialNumber(x);
+		bn = ASN1_INTEGER_to_BN(ai, NULL);
+		n = bn ? BN_bn2bin(bn, sbuf) : -1;
+		BN_free(bn);
+		if (n <= 0 || n > SERIAL_MAX)
+			return fe_err_set(err, "CA %s: bad serial",
+			    e->iss[i].label);
+		serial_hex(sbuf, (size_t)n, serial);
+		cert_fingerprint(x, fp);
+		X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &tb) != 1 ||
+		    ASN1_TIME_to_tm(X509_get0_notAfter(x), &ta) != 1)
+			return fe_err_ssl(err, "CA %s: validity",
+			    e->iss[i].label);
+		derlen = i2d_X509(x, &der);
+		if (derlen <= 0)
+			return fe_err_ssl(err, "CA %s: encoding",
+			    e->iss[i].label);
+		n = signerdb_cert_add(e->db, "root", serial, i == 0 ? "root" :
+		    "subroot", timegm(&tb), timegm(&ta), subj, fp, der,
+		    (size_t)derlen, 1, err);
+		OPENSSL_free(der);
+		der = NULL;
+		if (n != 0)
+			return n;
+	}
+	return 0;
+}
+
+int
+engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
+{
+	struct engine *e = fe_calloc(1, sizeof(*e));
+	struct conf *c = NULL;
+	char *copy, path[PATH_MAX_FE], note[512];
+	const char *v;
+	size_t i, j;
+
+	copy = fe_strdup(conf_path);
+	(void)fe_snprintf_ok(e->base, sizeof(e->base), "%s", dirname(copy));
+	free(copy);
+	if (conf_load(conf_path, &c, err) != 0)
+		goto fail;
+	if (conf_req_str(c, "signer", "ca_dir", &v, err) != 0 ||
+	    resolve(e->base, v, e->ca_dir, err) != 0)
+		goto fail;
+	if (conf_uint(c, "signer", "crl_hours", 1, 240, 168, &e->crl_hours,
+	    err) != 0 ||
+	    conf_uint(c, "signer", "root_crl_days", 1, 366, 365,
+	    &e->root_crl_days, err) != 0)
+		goto fail;
+	if (profiles_load(c, &e->profiles, err) != 0)
+		goto fail;
+	if (load_hierarchy(e, err) != 0)
+		goto fail;
+	for (i = 0; i < e->profiles.n; i++)
+		for (j = 0; j < e->profiles.p[i].nissuers; j++)
+			if (engine_issuer(e, e->profiles.p[i].issuers[j]) ==
+			    NULL) {
+				fe_err_set(err, "%s: profile %s names issuer "
+				    "'%s', which is not in the CA hierarchy",
+				    conf_path, e->profiles.p[i].name,
+				    e->profiles.p[i].issuers[j]);
+				goto fail;
+			}
+	if (conf_req_str(c, "signer", "store", &v, err) != 0 ||
+	    resolve(e->base, v, path, err) != 0 ||
+	    signerdb_open(path, &e->db, err) != 0)
+		goto fail;
+	if (conf_req_str(c, "signer", "log", &v, err) != 0 ||
+	    resolve(e->base, v, path, err) != 0 ||
+	    clog_open(path, &e->log, err) != 0)
+		goto fail;
+	if (conf_check_unused(c, err) != 0)
+		goto fail;
+	if (signerdb_begin(e->db, err) != 0)
+		goto fail;
+	if (register_hierarchy(e, err) != 0 ||
+	    signerdb_commit(e->db, err) != 0) {
+		signerdb_rollback(e->db);
+		goto fail;
+	}
+	fe_snprintf(note, sizeof(note), "version=%s config=%s profiles=%zu "
+	    "cas=%zu", FE_VERSION, conf_path, e->profiles.n, e->niss);
+	if (clog_append(e->log, "signer.start", note, strlen(note), err) != 0)
+		goto fail;
+	conf_free(c);
+	*out = e;
+	return 0;
+fail:
+	conf_free(c);
+	engine_close(e);
+	return FE_EINVAL;
+}
+
+void
+engine_close(struct engine *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->niss; i++) {
+		X509_free(e->iss[i].cert);
+		EVP_PKEY_free(e->iss[i].key);   /* clears private BIGNUMs */
+	}
+	signerdb_close(e->db);
+	clog_close(e->log);
+	OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+}
+
+const struct issuer *
+engine_issuer(const struct engine *e, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < e->niss; i++)
+		if (strcmp(e->iss[i].label, label) == 0)
+			return &e->iss[i];
+	return NULL;
+}
+
+size_t
+engine_nissuers(const struct engine *e)
+{
+	return e->niss;
+}
+
+const struct issuer *
+engine_issuer_at(const struct engine *e, size_t i)
+{
+	return i < e->niss ? &e->iss[i] : NULL;
+}
+
+bool
+engine_unlocked(const struct engine *e)
+{
+	return e->unlocked;
+}
+
+void
+engine_log_head(const struct engine *e, uint64_t *seq, uint8_t h[32])
+{
+	*seq = clog_seq(e->log);
+	clog_head(e->log, h);
+}
+
+const char *
+engine_log_path(const struct engine *e)
+{
+	return clog_path(e->log);
+}
+
+int
+engine_unlock(struct engine *e, const struct share *shares, size_t n,
+    struct fe_err *err)
+{
+	struct custody cust;
+	uint8_t kek[KEK_LEN];
+	char path[PATH_MAX_FE];
+	EVP_PKEY *keys[ENGINE_ISSUERS_MAX] = { 0 };
+	struct buf note;
+	struct fe_err lerr;
+	size_t i;
+	int rc;
+
+	buf_init(&note, 4096);
+	if (e->unlocked)
+		return 0;
+	if ((rc = resolve(e->ca_dir, "custody", path, err)) != 0 ||
+	    (rc = custody_read(path, &cust, err)) != 0)
+		goto logfail;
+	if ((rc = custody_combine(&cust, shares, n, kek, err)) != 0)
+		goto logfail;
+	for (i = 0; i < e->niss; i++) {
+		keys[i] = keyfile_open(kek, cust.ceremony, e->iss[i].label,
+		    e->keyfile[i], err);
+		if (keys[i] == NULL) {
+			rc = FE_ECRYPTO;
+			goto wipe;
+		}
+		if (X509_check_private_key(e->iss[i].cert, keys[i]) != 1) {
+			rc = fe_err_ssl(err, "CA %s: the decrypted key does "
+			    "not match its certificate", e->iss[i].label);
+			goto wipe;
+		}
+	}
+	OPENSSL_cleanse(kek, sizeof(kek));
+	for (i = 0; i < e->niss; i++)
+		e->iss[i].key = keys[i];
+	e->unlocked = true;
+	(void)buf_printf(&note, "shares=");
+	for (i = 0; i < n; i++)
+		(void)buf_printf(&note, "%s%u:%s", i ? "," : "",
+		    (unsigned)shares[i].nr, shares[i].custodian);
+	(void)buf_printf(&note, " cas=%zu", e->niss);
+	rc = clog_append(e->log, "signer.unlock", note.p, note.len, err);
+	buf_free(&note);
+	return rc;
+wipe:
+	OPENSSL_cleanse(kek, sizeof(kek));
+	for (i = 0; i < e->niss; i++)
+		EVP_PKEY_free(keys[i]);
+logfail:
+	(void)buf_printf(&note, "refused: %s", err ? err->msg : "");
+	(void)clog_append(e->log, "signer.unlock-refused", note.p, note.len,
+	    &lerr);
+	buf_free(&note);
+	return rc;
+}
+
+void
+sign_result_clear(struct sign_result *r)
+{
+	free(r->der);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Per-request working state inside a batch. */
+struct work {
+	struct sign_request *req;
+	const struct profile *prof;
+	const struct issuer *iss;
+	char digest[65];
+	long dup_of;                    /* earlier index with the same id */
+	bool store;                     /* outcome goes into the store */
+	char subject[512];
+	int64_t nb, na;
+};
+
+static void
+refuse(struct sign_result *res, enum sign_status st, const char *msg)
+{
+	res->status = st;
+	(void)fe_snprintf_ok(res->reason, sizeof(res->reason), "%s", msg);
+}
+
+static bool
+serial_taken(struct engine *e, struct sign_result *res, size_t upto,
+    const char *issuer, const char *serial, struct fe_err *err, int *dberr)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < upto; i++)
+		if (res[i].status == SIGN_ISSUED && !res[i].replayed &&
+		    strcmp(res[i].issuer, issuer) == 0 &&
+		    strcmp(res[i].serial, serial) == 0)
+			return true;
+	rc = signerdb_serial_exists(e->db, issuer, serial, err);
+	if (rc < 0)
+		*dberr = rc;
+	return rc != 0;
+}
+
+static void
+prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
+    struct sign_result *res, struct sign_result *all, size_t idx)
+{
+	struct fe_err err;
+	struct issue_plan plan;
+	struct db_outcome o;
+	X509 *x = NULL;
+	uint8_t serial[SERIAL_MAX];
+	size_t slen, j;
+	unsigned char *der = NULL;
+	int derlen, rc, dbrc = 0, tries;
+
+	memset(w, 0, sizeof(*w));
+	w->dup_of = -1;
+	if (request_parse(p, len, &w->req, &err) != 0) {
+		uint8_t d[32];
+		if (EVP_Digest(p, len, d, NULL, EVP_sha256(), NULL) != 1)
+			fe_fatal("SHA-256");
+		hex_encode(d, 32, w->digest);
+		refuse(res, SIGN_REFUSED, err.msg);
+		return;
+	}
+	hex_encode(w->req->digest, 32, w->digest);
+	fe_snprintf(res->id, sizeof(res->id), "%s", w->req->id);
+	for (j = 0; j < idx; j++) {
+		if (strcmp(all[j].id, res->id) == 0) {
+			w->dup_of = (long)j;
+			return;
+		}
+	}
+	rc = signerdb_request_get(e->db, w->req->id, &o, &err);
+	if (rc == 0) {
+		if (strcmp(o.digest, w->digest) != 0) {
+			fe_err_set(&err, "request %s: this id was already used "
+			    "for a different request", w->req->id);
+			refuse(res, SIGN_REFUSED, err.msg);
+		} else {
+			res->replayed = true;
+			res->status = o.issued ? SIGN_ISSUED : SIGN_REFUSED;
+			fe_snprintf(res->issuer, sizeof(res->issuer), "%s",
+			    o.issuer);
+			fe_snprintf(res->serial, sizeof(res->serial), "%s",
+			    o.serial);
+			fe_snprintf(res->reason, sizeof(res->reason), "%s",
+			    o.reason);
+			if (o.der != NULL) {
+				const unsigned char *q = o.der;
+				X509 *rx = d2i_X509(NULL, &q, (long)o.derlen);
+				if (rx != NULL) {
+					cert_fingerprint(rx, res->fingerprint);
+					X509_free(rx);
+				}
+				res->der = o.der;
+				res->derlen = o.derlen;
+				o.der = NULL;
+			}
+		}
+		db_outcome_clear(&o);
+		return;
+	}
+	if (rc != FE_ENOENT) {
+		refuse(res, SIGN_FAILED, err.msg);
+		return;
+	}
+	w->prof = profile_find(&e->profiles, w->req->profile);
+	if (w->prof == NULL) {
+		fe_err_set(&err, "request %s: unknown profile '%s'",
+		    w->req->id, w->req->profile);
+		goto refused;
+	}
+	w->iss = engine_issuer(e, w->req->issuer[0] ? w->req->issuer :
+	    w->prof->issuers[0]);
+	if (w->iss == NULL) {
+		fe_err_set(&err, "request %s: unknown issuer '%s'", w->req->id,
+		    w->req->issuer);
+		goto refused;
+	}
+	rc = issue_check(w->prof, w->iss, w->req, fe_now_sec(), &plan, &err);
+	if (rc == FE_EPOLICY || rc == FE_EINVAL)
+		goto refused;
+	if (rc != 0) {
+		refuse(res, SIGN_FAILED, err.msg);
+		return;
+	}
+	if (!e->unlocked) {
+		fe_err_set(&err, "request %s: the signer's keys are locked",
+		    w->req->id);
+		refuse(res, SIGN_FAILED, err.msg);
+		return;
+	}
+	for (tries = 0;; tries++) {
+		serial_random(serial, &slen);
+		serial_hex(serial, slen, res->serial);
+		if (!serial_taken(e, all, idx, w->iss->label, res->serial,
+		    &err, &dbrc))
+			break;
+		if (dbrc != 0 || tries == 8) {
+			refuse(res, SIGN_FAILED, dbrc ? err.msg :
+			    "cannot find an unused serial number");
+			return;
+		}
+	}
+	if (issue_build(w->prof, w->iss, w->req, &plan, serial, slen, &x,
+	    &err) != 0) {
+		refuse(res, SIGN_FAILED, err.msg);
+		return;
+	}
+	derlen = i2d_X509(x, &der);
+	if (derlen <= 0)
+		fe_fatal("i2d_X509 failed");
+	res->der = fe_malloc((size_t)derlen);
+	memcpy(res->der, der, (size_t)derlen);
+	res->derlen = (size_t)derlen;
+	OPENSSL_free(der);
+	cert_fingerprint(x, res->fingerprint);
+	X509_NAME_oneline(X509_get_subject_name(x), w->subject,
+	    sizeof(w->subject));
+	X509_free(x);
+	fe_snprintf(res->issuer, sizeof(res->issuer), "%s", w->iss->label);
+	w->nb = plan.not_before;
+	w->na = plan.not_after;
+	res->status = SIGN_ISSUED;
+	w->store = true;
+	return;
+refused:
+	refuse(res, SIGN_REFUSED, err.msg);
+	w->store = true;
+}
+
+static void
+log_payload(struct buf *b, const struct work *w, const struct sign_result *r)
+{
+	char na[FE_TIME_STR] = "";
+
+	buf_reset(b);
+	(void)buf_printf(b, "id=%s digest=%s", r->id[0] ? r->id : "-",
+	    w->digest);
+	if (w->req != NULL)
+		(void)buf_printf(b, " profile=%s", w->req->profile);
+	switch (r->status) {
+	case SIGN_ISSUED:
+		(void)fe_time_format_sec(w->na, na);
+		(void)buf_printf(b, " decision=%s issuer=%s serial=%s sha256=%s"
+		    " not_after=%s", r->replayed ? "replayed" : "issued",
+		    r->issuer, r->serial, r->fingerprint,
+		    r->replayed ? "-" : na);
+		break;
+	case SIGN_REFUSED:
+		(void)buf_printf(b, " decision=%s reason=%s", r->replayed ?
+		    "replayed-refusal" : "refused", r->reason);
+		break;
+	case SIGN_FAILED:
+	default:
+		(void)buf_printf(b, " decision=failed reason=%s", r->reason);
+		break;
+	}
+}
+
+static void
+fail_all(struct sign_result *res, size_t n, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].status == SIGN_ISSUED && !res[i].replayed) {
+			free(res[i].der);
+			res[i].der = NULL;
+			res[i].derlen = 0;
+		}
+		if (!res[i].replayed)
+			refuse(&res[i], SIGN_FAILED, msg);
+	}
+}
+
+int
+engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
+    const size_t *lens, size_t n, struct sign_result *res)
+{
+	struct work *w = fe_calloc(n, sizeof(*w));
+	struct fe_err err;
+	struct buf pl;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&pl, CLOG_MAX_PAYLOAD);
+	for (i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		prepare(e, reqs[i], lens[i], &w[i], &res[i], res, i);
+	}
+	if (signerdb_begin(e->db, &err) != 0) {
+		fail_all(res, n, err.msg);
+		rc = FE_EDB;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!w[i].store || w[i].dup_of >= 0)
+			continue;
+		if (res[i].status == SIGN_ISSUED)
+			rc = signerdb_record_issued(e->db, w[i].req->id,
+			    w[i].digest, w[i].prof->name, res[i].issuer,
+			    res[i].serial, w[i].nb, w[i].na, w[i].subject,
+			    res[i].fingerprint, res[i].der, res[i].derlen,
+			    w[i].prof->ca, &err);
+		else
+			rc = signerdb_record_refused(e->db, w[i].req->id,
+			    w[i].digest, res[i].reason, &err);
+		if (rc != 0) {
+			signerdb_rollback(e->db);
+			fail_all(res, n, err.msg);
+			goto out;
+		}
+	}
+	/* Same id twice in one batch: the later gets the earlier's answer. */
+	for (i = 0; i < n; i++) {
+		struct sign_result *src;
+		if (w[i].dup_of < 0)
+			continue;
+		src = &res[w[i].dup_of];
+		if (strcmp(w[w[i].dup_of].digest, w[i].digest) != 0) {
+			fe_err_set(&err, "request %s: this id was already used "
+			    "for a different request", res[i].id);
+			refuse(&res[i], SIGN_REFUSED, err.msg);
+			continue;
+		}
+		res[i] = *src;
+		res[i].replayed = true;
+		if (src->der != NULL) {
+			res[i].der = fe_malloc(src->derlen);
+			memcpy(res[i].der, src->der, src->derlen);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		log_payload(&pl, &w[i], &res[i]);
+		if ((rc = clog_append_nosync(e->log, "sign", pl.p, pl.len,
+		    &err)) != 0)
+			break;
+	}
+	if (rc == 0)
+		rc = clog_sync(e->log, &err);
+	if (rc != 0) {
+		signerdb_rollback(e->db);
+		fail_all(res, n, err.msg);
+		goto out;
+	}
+	if ((rc = signerdb_commit(e->db, &err)) != 0) {
+		signerdb_rollback(e->db);
+		fail_all(res, n, err.msg);
+		goto out;
+	}
+out:
+	for (i = 0; i < n; i++)
+		request_free(w[i].req);
+	free(w);
+	buf_free(&pl);
+	return rc;
+}
+
+int
+engine_sign(struct engine *e, const uint8_t *req, size_t len,
+    struct sign_result *res)
+{
+	return engine_sign_batch(e, &req, &len, 1, res);
+}
+
+static int
+logged_commit(struct engine *e, const char *type, struct buf *note,
+    struct fe_err *err)
+{
+	int rc;
+
+	if ((rc = clog_append(e->log, type, note->p, note->len, err)) != 0) {
+		signerdb_rollback(e->db);
+		return rc;
+	}
+	if ((rc = signerdb_commit(e->db, err)) != 0)
+		signerdb_rollback(e->db);
+	return rc;
+}
+
+int
+engine_revoke(struct engine *e, const char *serial, int reason,
+    struct fe_err *err)
+{
+	char issuer[32], canon[2 * SERIAL_MAX + 1];
+	uint8_t sb[SERIAL_MAX];
+	size_t slen;
+	int is_ca, rc;
+	int64_t not_after, now = fe_now_sec();
+	struct buf note;
+
+	/* Canonical form: lower-case hex without leading zeros. */
+	if (serial_parse_hex(serial, sb, &slen) != 0)
+		return fe_err_set(err, "serial '%s' is not 1 to 40 hex digits",
+		    serial);
+	serial_hex(sb, slen, canon);
+	if ((rc = signerdb_cert_find(e->db, canon, issuer, &is_ca, &not_after,
+	    err)) != 0)
+		return rc;
+	if ((rc = crl_reason_allowed(reason, is_ca != 0, err)) != 0) {
+		fe_err_prefix(err, "serial %s", canon);
+		return rc;
+	}
+	if (signerdb_begin(e->db, err) != 0)
+		return FE_EDB;
+	if ((rc = signerdb_revoke(e->db, issuer, canon, reason, now,
+	    err)) != 0) {
+		signerdb_rollback(e->db);
+		return rc;
+	}
+	buf_init(&note, 512);
+	(void)buf_printf(&note, "issuer=%s serial=%s reason=%s", issuer, canon,
+	    crl_reason_name(reason));
+	rc = logged_commit(e, "revoke", &note, err);
+	buf_free(&note);
+	return rc;
+}
+
+struct collect {
+	struct crl_entry *v;
+	size_t n;
+};
+
+static int
+collect_cb(const char *serial, int64_t at, int reason, void *arg)
+{
+	struct collect *c = arg;
+	struct crl_entry *x;
+
+	c->v = fe_realloc(c->v, (c->n + 1) * sizeof(*c->v));
+	x = &c->v[c->n];
+	if (serial_parse_hex(serial, x->serial, &x->serial_len) != 0)
+		fe_fatal("stored serial '%s' is not hex", serial);
+	x->revoked_at = at;
+	x->reason = reason;
+	c->n++;
+	return 0;
+}
+
+int
+engine_crl(struct engine *e, const char *label, uint8_t **der, size_t *len,
+    struct fe_err *err)
+{
+	const struct issuer *iss = engine_issuer(e, label);
+	struct collect col = { 0 };
+	X509_CRL *crl = NULL;
+	uint64_t number;
+	int64_t now = fe_now_sec(), next;
+	unsigned char *p = NULL, md[32];
+	char hx[65];
+	int n, rc;
+	struct buf note;
+
+	if (iss == NULL)
+		return fe_err_code(err, FE_ENOENT, "no CA '%s' in the "
+		    "hierarchy", label);
+	if (!e->unlocked)
+		return fe_err_code(err, FE_EPOLICY, "the signer's keys are "
+		    "locked");
+	next = strcmp(label, "root") == 0 ?
+	    now + (int64_t)e->root_crl_days * 86400 :
+	    now + (int64_t)e->crl_hours * 3600;
+	if (signerdb_begin(e->db, err) != 0)
+		return FE_EDB;
+	if ((rc = signerdb_crl_next(e->db, label, &number, err)) != 0 ||
+	    (rc = signerdb_revoked(e->db, label, collect_cb, &col, err)) != 0 ||
+	    (rc = crl_build(iss, number, now, next, col.v, col.n, &crl,
+	    err)) != 0)
+		goto fail;
+	n = i2d_X509_CRL(crl, &p);
+	if (n <= 0) {
+		rc = fe_err_ssl(err, "cannot encode CRL");
+		goto fail;
+	}
+	if ((rc = signerdb_crl_store(e->db, label, number, now, next, p,
+	    (size_t)n, err)) != 0)
+		goto fail;
+	if (EVP_Digest(p, (size_t)n, md, NULL, EVP_sha256(), NULL) != 1)
+		fe_fatal("SHA-256");
+	hex_encode(md, 32, hx);
+	buf_init(&note, 512);
+	(void)buf_printf(&note, "issuer=%s number=%llu entries=%zu sha256=%s",
+	    label, (unsigned long long)number, col.n, hx);
+	rc = logged_commit(e, "crl", &note, err);
+	buf_free(&note);
+	if (rc != 0)
+		goto out;
+	*der = fe_malloc((size_t)n);
+	memcpy(*der, p, (size_t)n);
+	*len = (size_t)n;
+	goto out;
+fail:
+	signerdb_rollback(e->db);
+out:
+	OPENSSL_free(p);
+	X509_CRL_free(crl);
+	free(col.v);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * engine.h - the signer's engine: the one place where requests become
+ * certificates, revocations and CRLs.
+ *
+ * It owns the profiles, the CA hierarchy (certificates and, once unlocked,
+ * private keys), the signer's store and its hash-chained request log.  Every
+ * request and its outcome is in the log, synced to disk, before the result
+ * is handed back (POLICY.md K5); a request id seen before returns the
+ * stored result, never a second certificate.
+ */
+#ifndef FE_ENGINE_H
+#define FE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "pki/custody.h"
+#include "pki/issue.h"
+
+#define ENGINE_ISSUERS_MAX 16
+
+struct engine;
+
+/* Load the configuration (signer.ini) and everything it names.  The keys
+ * stay locked. */
+int engine_open(const char *conf_path, struct engine **out,
+    struct fe_err *err);
+void engine_close(struct engine *e);
+
+/* Rebuild the key-encryption key from custodians' shares and decrypt every
+ * CA key into memory.  The KEK is wiped before this returns. */
+int engine_unlock(struct engine *e, const struct share *shares, size_t n,
+    struct fe_err *err);
+bool engine_unlocked(const struct engine *e);
+
+enum sign_status { SIGN_ISSUED, SIGN_REFUSED, SIGN_FAILED };
+
+struct sign_result {
+	enum sign_status status;
+	bool replayed;                /* answered from the store */
+	char id[REQ_ID_MAX + 1];
+	char issuer[PROFILE_NAME_MAX];
+	char serial[2 * SERIAL_MAX + 1];
+	char fingerprint[65];
+	uint8_t *der;                 /* malloc'd certificate when issued */
+	size_t derlen;
+	char reason[FE_ERR_MAX];      /* when refused or failed */
+};
+void sign_result_clear(struct sign_result *r);
+
+/* Sign one request (durable before return). */
+int engine_sign(struct engine *e, const uint8_t *req, size_t len,
+    struct sign_result *res);
+/* Sign n requests with one log sync and one database commit (group
+ * commit).  Results are returned only after both. */
+int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
+    const size_t *lens, size_t n, struct sign_result *res);
+
+/* Revoke a certificate by serial (hex) with an RFC 5280 reason. */
+int engine_revoke(struct engine *e, const char *serial, int reason,
+    struct fe_err *err);
+/* A new CRL for issuer (a sub-root label, or "root" for the CRL over the
+ * sub-roots).  *der is malloc'd. */
+int engine_crl(struct engine *e, const char *issuer, uint8_t **der,
+    size_t *len, struct fe_err *err);
+
+const struct issuer *engine_issuer(const struct engine *e, const char *label);
+size_t engine_nissuers(const struct engine *e);
+const struct issuer *engine_issuer_at(const struct engine *e, size_t i);
+/* The request log's head, for status and for anchoring elsewhere. */
+void engine_log_head(const struct engine *e, uint64_t *seq, uint8_t h[32]);
+const char *engine_log_path(const struct engine *e);
+
+#endif

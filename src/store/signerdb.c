@@ -1,0 +1,457 @@
+/*
+ * signerdb.c - the signer's store in SQLite.
+ *
+ * WAL mode with synchronous=FULL: a commit is durable when it returns.  The
+ * schema is versioned with PRAGMA user_version and migrated forward in one
+ * transaction.  Every statement is prepared once with bound parameters.
+ * The database is the signer's own and is never written by anything else;
+ * uniqueness of serials per issuer and of request ids is also enforced by
+ * constraints, so a bug in the engine cannot issue a serial twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/signerdb.h"
+
+enum stmt {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SERIAL_EXISTS, S_REQ_GET,
+	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
+	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED, S__MAX
+};
+
+static const char *const sql[S__MAX] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SERIAL_EXISTS] = "SELECT 1 FROM cert WHERE issuer = ? AND serial = ?",
+	[S_REQ_GET] = "SELECT r.digest, r.issued, r.issuer, r.serial, r.reason,"
+	    " c.der FROM request r LEFT JOIN cert c ON c.issuer = r.issuer AND"
+	    " c.serial = r.serial WHERE r.id = ?",
+	[S_CERT_INSERT] = "INSERT INTO cert (issuer, serial, profile, "
+	    "request_id, not_before, not_after, subject, fingerprint, der, "
+	    "is_ca, issued_at) VALUES (?,?,?,?,?,?,?,?,?,?,unixepoch())",
+	[S_REQ_INSERT] = "INSERT INTO request (id, digest, issued, issuer, "
+	    "serial, reason, at) VALUES (?,?,?,?,?,?,unixepoch())",
+	[S_CERT_FIND] = "SELECT issuer, is_ca, not_after FROM cert WHERE "
+	    "serial = ?",
+	[S_REVOKE] = "INSERT INTO revocation (issuer, serial, reason, "
+	    "revoked_at) VALUES (?,?,?,?)",
+	[S_REVOKED] = "SELECT serial, revoked_at, reason FROM revocation "
+	    "WHERE issuer = ? ORDER BY serial",
+	[S_CRL_LAST] = "SELECT max(number) FROM crl WHERE issuer = ?",
+	[S_CRL_INSERT] = "INSERT INTO crl (issuer, number, this_update, "
+	    "next_update, der) VALUES (?,?,?,?,?)",
+	[S_COUNT_CERTS] = "SELECT count(*) FROM cert",
+	[S_COUNT_REVOKED] = "SELECT count(*) FROM revocation",
+};
+
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE cert ("
+	" issuer TEXT NOT NULL, serial TEXT NOT NULL, profile TEXT NOT NULL,"
+	" request_id TEXT NOT NULL, not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL, subject TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL UNIQUE, der BLOB NOT NULL,"
+	" is_ca INTEGER NOT NULL DEFAULT 0, issued_at INTEGER NOT NULL,"
+	" PRIMARY KEY (issuer, serial));"
+	"CREATE INDEX cert_serial ON cert(serial);"
+	"CREATE TABLE request ("
+	" id TEXT PRIMARY KEY, digest TEXT NOT NULL, issued INTEGER NOT NULL,"
+	" issuer TEXT, serial TEXT, reason TEXT, at INTEGER NOT NULL);"
+	"CREATE TABLE revocation ("
+	" issuer TEXT NOT NULL, serial TEXT NOT NULL, reason INTEGER NOT NULL,"
+	" revoked_at INTEGER NOT NULL, PRIMARY KEY (issuer, serial),"
+	" FOREIGN KEY (issuer, serial) REFERENCES cert(issuer, serial));"
+	"CREATE TABLE crl ("
+	" issuer TEXT NOT NULL, number INTEGER NOT NULL,"
+	" this_update INTEGER NOT NULL, next_update INTEGER NOT NULL,"
+	" der BLOB NOT NULL, PRIMARY KEY (issuer, number));",
+};
+
+struct signerdb {
+	sqlite3 *db;
+	sqlite3_stmt *st[S__MAX];
+	char *path;
+};
+
+static int
+dberr(struct signerdb *d, struct fe_err *err, const char *what)
+{
+	return fe_err_code(err, FE_EDB, "%s: %s: %s", d->path, what,
+	    sqlite3_errmsg(d->db));
+}
+
+static sqlite3_stmt *
+stmt(struct signerdb *d, enum stmt s)
+{
+	sqlite3_stmt *st = d->st[s];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static int
+migrate(struct signerdb *d, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	int version, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char pragma[64];
+
+	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return dberr(d, err, "reading schema version");
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > target)
+		return fe_err_code(err, FE_EDB, "%s: schema version %d is newer "
+		    "than this fe-signer knows (%d)", d->path, version, target);
+	if (version == target)
+		return 0;
+	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return dberr(d, err, "starting migration");
+	for (; version < target; version++) {
+		if (sqlite3_exec(d->db, migrations[version], NULL, NULL,
+		    NULL) != SQLITE_OK) {
+			dberr(d, err, "migrating schema");
+			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+			return FE_EDB;
+		}
+	}
+	fe_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
+	if (sqlite3_exec(d->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		dberr(d, err, "finishing migration");
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		return FE_EDB;
+	}
+	return 0;
+}
+
+int
+signerdb_open(const char *path, struct signerdb **out, struct fe_err *err)
+{
+	struct signerdb *d = fe_calloc(1, sizeof(*d));
+	int i;
+
+	d->path = fe_strdup(path);
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		dberr(d, err, "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->db, 5000);
+	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; "
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		dberr(d, err, "setting WAL mode");
+		goto fail;
+	}
+	if (migrate(d, err) != 0)
+		goto fail;
+	for (i = 0; i < S__MAX; i++) {
+		if (sqlite3_prepare_v3(d->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+			dberr(d, err, "preparing statement");
+			goto fail;
+		}
+	}
+	*out = d;
+	return 0;
+fail:
+	signerdb_close(d);
+	return FE_EDB;
+}
+
+void
+signerdb_close(struct signerdb *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < S__MAX; i++)
+		sqlite3_finalize(d->st[i]);
+	sqlite3_close(d->db);
+	free(d->path);
+	free(d);
+}
+
+static int
+exec1(struct signerdb *d, enum stmt s, struct fe_err *err, const char *what)
+{
+	if (sqlite3_step(stmt(d, s)) != SQLITE_DONE)
+		return dberr(d, err, what);
+	return 0;
+}
+
+int
+signerdb_begin(struct signerdb *d, struct fe_err *err)
+{
+	return exec1(d, S_BEGIN, err, "begin");
+}
+
+int
+signerdb_commit(struct signerdb *d, struct fe_err *err)
+{
+	return exec1(d, S_COMMIT, err, "commit");
+}
+
+void
+signerdb_rollback(struct signerdb *d)
+{
+	if (!sqlite3_get_autocommit(d->db))
+		(void)sqlite3_step(stmt(d, S_ROLLBACK));
+}
+
+int
+signerdb_serial_exists(struct signerdb *d, const char *issuer,
+    const char *serial, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_SERIAL_EXISTS);
+	int rc;
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return dberr(d, err, "looking up serial");
+}
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	dst[0] = '\0';
+	if (t != NULL)
+		(void)fe_snprintf_ok(dst, n, "%s", (const char *)t);
+}
+
+int
+signerdb_request_get(struct signerdb *d, const char *id,
+    struct db_outcome *o, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REQ_GET);
+	const void *blob;
+	int rc, n;
+
+	memset(o, 0, sizeof(*o));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return FE_ENOENT;
+	if (rc != SQLITE_ROW)
+		return dberr(d, err, "looking up request");
+	copy_col(st, 0, o->digest, sizeof(o->digest));
+	o->issued = sqlite3_column_int(st, 1);
+	copy_col(st, 2, o->issuer, sizeof(o->issuer));
+	copy_col(st, 3, o->serial, sizeof(o->serial));
+	copy_col(st, 4, o->reason, sizeof(o->reason));
+	blob = sqlite3_column_blob(st, 5);
+	n = sqlite3_column_bytes(st, 5);
+	if (blob != NULL && n > 0) {
+		o->der = fe_malloc((size_t)n);
+		memcpy(o->der, blob, (size_t)n);
+		o->derlen = (size_t)n;
+	}
+	return 0;
+}
+
+void
+db_outcome_clear(struct db_outcome *o)
+{
+	free(o->der);
+	memset(o, 0, sizeof(*o));
+}
+
+static int
+cert_insert(struct signerdb *d, const char *id, const char *profile,
+    const char *issuer, const char *serial, int64_t not_before,
+    int64_t not_after, const char *subject, const char *fingerprint,
+    const uint8_t *der, size_t derlen, int is_ca, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CERT_INSERT);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, not_before);
+	sqlite3_bind_int64(st, 6, not_after);
+	sqlite3_bind_text(st, 7, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, der, (int)derlen, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, is_ca);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dberr(d, err, "storing certificate");
+	return 0;
+}
+
+int
+signerdb_cert_add(struct signerdb *d, const char *issuer, const char *serial,
+    const char *profile, int64_t not_before, int64_t not_after,
+    const char *subject, const char *fingerprint, const uint8_t *der,
+    size_t derlen, int is_ca, struct fe_err *err)
+{
+	int rc = signerdb_serial_exists(d, issuer, serial, err);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	return cert_insert(d, "ceremony", profile, issuer, serial, not_before,
+	    not_after, subject, fingerprint, der, derlen, is_ca, err);
+}
+
+int
+signerdb_record_issued(struct signerdb *d, const char *id,
+    const char *digest, const char *profile, const char *issuer,
+    const char *serial, int64_t not_before, int64_t not_after,
+    const char *subject, const char *fingerprint, const uint8_t *der,
+    size_t derlen, int is_ca, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = cert_insert(d, id, profile, issuer, serial, not_before,
+	    not_after, subject, fingerprint, der, derlen, is_ca, err)) != 0)
+		return rc;
+	st = stmt(d, S_REQ_INSERT);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, 1);
+	sqlite3_bind_text(st, 4, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_null(st, 6);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dberr(d, err, "storing request outcome");
+	return 0;
+}
+
+int
+signerdb_record_refused(struct signerdb *d, const char *id,
+    const char *digest, const char *reason, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REQ_INSERT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, 0);
+	sqlite3_bind_null(st, 4);
+	sqlite3_bind_null(st, 5);
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dberr(d, err, "storing request outcome");
+	return 0;
+}
+
+int
+signerdb_cert_find(struct signerdb *d, const char *serial, char issuer[32],
+    int *is_ca, int64_t *not_after, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CERT_FIND);
+	int rc;
+
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return fe_err_code(err, FE_ENOENT, "serial %s: no certificate "
+		    "with this serial was issued by this signer", serial);
+	if (rc != SQLITE_ROW)
+		return dberr(d, err, "looking up serial");
+	copy_col(st, 0, issuer, 32);
+	*is_ca = sqlite3_column_int(st, 1);
+	*not_after = sqlite3_column_int64(st, 2);
+	return 0;
+}
+
+int
+signerdb_revoke(struct signerdb *d, const char *issuer, const char *serial,
+    int reason, int64_t at, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REVOKE);
+	int rc;
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, reason);
+	sqlite3_bind_int64(st, 4, at);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (sqlite3_extended_errcode(d->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return fe_err_code(err, FE_EEXIST, "serial %s is already "
+		    "revoked", serial);
+	return dberr(d, err, "storing revocation");
+}
+
+int
+signerdb_revoked(struct signerdb *d, const char *issuer,
+    signerdb_revoked_cb cb, void *arg, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REVOKED);
+	int rc;
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb((const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2), arg);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc != SQLITE_DONE)
+		return dberr(d, err, "listing revocations");
+	return 0;
+}
+
+int
+signerdb_crl_next(struct signerdb *d, const char *issuer, uint64_t *number,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CRL_LAST);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "reading CRL number");
+	*number = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	return 0;
+}
+
+int
+signerdb_crl_store(struct signerdb *d, const char *issuer, uint64_t number,
+    int64_t this_update, int64_t next_update, const uint8_t *der,
+    size_t derlen, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CRL_INSERT);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)number);
+	sqlite3_bind_int64(st, 3, this_update);
+	sqlite3_bind_int64(st, 4, next_update);
+	sqlite3_bind_blob(st, 5, der, (int)derlen, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dberr(d, err, "storing CRL");
+	return 0;
+}
+
+int
+signerdb_counts(struct signerdb *d, int64_t *certs, int64_t *revoked,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_COUNT_CERTS);
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "counting");
+	*certs = sqlite3_column_int64(st, 0);
+	st = stmt(d, S_COUNT_REVOKED);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "counting");
+	*revoked = sqlite3_column_int64(st, 0);
+	return 0;
+}

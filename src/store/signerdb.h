@@ -1,0 +1,80 @@
+/*
+ * signerdb.h - the signer's own store (SQLite, WAL): issued certificates,
+ * the outcome of every request id (so a repeated id returns the stored
+ * result and never a second certificate), revocations and CRL numbers.
+ * Serial numbers are stored as lower-case hex without leading zeros.
+ */
+#ifndef FE_SIGNERDB_H
+#define FE_SIGNERDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct signerdb;
+
+int signerdb_open(const char *path, struct signerdb **out,
+    struct fe_err *err);
+void signerdb_close(struct signerdb *db);
+
+int signerdb_begin(struct signerdb *db, struct fe_err *err);
+int signerdb_commit(struct signerdb *db, struct fe_err *err);
+void signerdb_rollback(struct signerdb *db);
+
+/* 1 if the serial exists for this issuer, 0 if not, <0 on error. */
+int signerdb_serial_exists(struct signerdb *db, const char *issuer,
+    const char *serial, struct fe_err *err);
+
+struct db_outcome {
+	char digest[65];
+	int issued;                /* 1 issued, 0 refused */
+	char issuer[32];
+	char serial[41];
+	char reason[1024];
+	uint8_t *der;              /* malloc'd, when issued */
+	size_t derlen;
+};
+/* 0 and *out filled if the request id is known; FE_ENOENT if not. */
+int signerdb_request_get(struct signerdb *db, const char *id,
+    struct db_outcome *out, struct fe_err *err);
+void db_outcome_clear(struct db_outcome *o);
+
+int signerdb_record_issued(struct signerdb *db, const char *id,
+    const char *digest, const char *profile, const char *issuer,
+    const char *serial, int64_t not_before, int64_t not_after,
+    const char *subject, const char *fingerprint, const uint8_t *der,
+    size_t derlen, int is_ca, struct fe_err *err);
+/* A certificate made outside a request (the ceremony's CA certificates),
+ * added if its serial is not stored yet. */
+int signerdb_cert_add(struct signerdb *db, const char *issuer,
+    const char *serial, const char *profile, int64_t not_before,
+    int64_t not_after, const char *subject, const char *fingerprint,
+    const uint8_t *der, size_t derlen, int is_ca, struct fe_err *err);
+int signerdb_record_refused(struct signerdb *db, const char *id,
+    const char *digest, const char *reason, struct fe_err *err);
+
+/* Find a certificate by serial (any issuer).  FE_ENOENT if none. */
+int signerdb_cert_find(struct signerdb *db, const char *serial,
+    char issuer[32], int *is_ca, int64_t *not_after, struct fe_err *err);
+/* Record a revocation; FE_EEXIST if already revoked. */
+int signerdb_revoke(struct signerdb *db, const char *issuer,
+    const char *serial, int reason, int64_t at, struct fe_err *err);
+
+typedef int (*signerdb_revoked_cb)(const char *serial, int64_t at,
+    int reason, void *arg);
+int signerdb_revoked(struct signerdb *db, const char *issuer,
+    signerdb_revoked_cb cb, void *arg, struct fe_err *err);
+
+/* Reserve the next CRL number for issuer (last + 1, starting at 1). */
+int signerdb_crl_next(struct signerdb *db, const char *issuer,
+    uint64_t *number, struct fe_err *err);
+int signerdb_crl_store(struct signerdb *db, const char *issuer,
+    uint64_t number, int64_t this_update, int64_t next_update,
+    const uint8_t *der, size_t derlen, struct fe_err *err);
+
+/* Counts for status reports. */
+int signerdb_counts(struct signerdb *db, int64_t *certs, int64_t *revoked,
+    struct fe_err *err);
+
+#endif
