@@ -38,7 +38,9 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(O)/obj/%.o)
 LIBFE := $(O)/libfe.a
 
 FE_SRC := $(wildcard src/cli/*.c)
-SIGNER_SRC := $(wildcard src/signer/*.c)
+SIGNER_SRC := src/signer/main.c
+SIGNERLIB_SRC := $(filter-out src/signer/main.c,$(wildcard src/signer/*.c))
+SIGNERLIB := $(O)/libsigner.a
 BINS := $(O)/bin/fe $(O)/bin/fe-signer
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -67,21 +69,26 @@ $(LIBFE): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(SIGNERLIB): $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(O)/bin/fe: $(FE_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/bin/fe-signer: $(SIGNER_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
+$(O)/bin/fe-signer: $(SIGNER_SRC:src/%.c=$(O)/obj/%.o) $(SIGNERLIB) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c $(LIBFE)
+$(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS) $(CMOCKA_LIBS)
 
-$(O)/tools/%: tests/tools/%.c $(LIBFE)
+$(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS)
 
 tests: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
@@ -96,9 +103,9 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 fuzz: $(FUZZ_BIN)
 
 # Benchmarks always use the release build (SAN=0).
-build/bench/%: bench/%.c $(LIBFE)
+build/bench/%: bench/%.c $(SIGNERLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBFE) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS)
 
 deps:
 	@./scripts/install-deps
@@ -119,4 +126,4 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d)

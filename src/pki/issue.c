@@ -177,6 +177,7 @@ static int
 check_subject(const struct profile *p, const struct sign_request *r,
     struct fe_err *err)
 {
+	unsigned present = 0;
 	size_t i;
 
 	for (i = 0; i < r->nsubject; i++) {
@@ -201,7 +202,13 @@ check_subject(const struct profile *p, const struct sign_request *r,
 			return fe_err_code(err, FE_EPOLICY, "request %s: "
 			    "subject emailAddress '%s' is not one of the "
 			    "certificate's email names", r->id, a->value);
+		present |= 1u << a->attr;
 	}
+	for (i = 0; i < SA__MAX; i++)
+		if ((p->subject_required & (1u << i)) && !(present & (1u << i)))
+			return fe_err_code(err, FE_EPOLICY, "request %s: "
+			    "profile %s requires the subject attribute %s",
+			    r->id, p->name, subj_attr_names[i]);
 	return 0;
 }
 

@@ -114,6 +114,8 @@ load_one(struct conf *c, const char *sec, struct profile *p,
 	    &p->eku, err) != 0 ||
 	    bits_from_list(c, sec, "subject", subj_attr_names, SA__MAX,
 	    &p->subject, err) != 0 ||
+	    bits_from_list(c, sec, "subject_required", subj_attr_names,
+	    SA__MAX, &p->subject_required, err) != 0 ||
 	    bits_from_list(c, sec, "names", name_type_names, NT__MAX,
 	    &p->names, err) != 0 ||
 	    bits_from_list(c, sec, "keys", keytypes, 3, &keys, err) != 0)
@@ -207,6 +209,9 @@ load_one(struct conf *c, const char *sec, struct profile *p,
 	if (p->wildcards && !(p->names & (1u << NT_DNS)))
 		return fe_err_set(err, "%s: [%s]: wildcards need dns names",
 		    conf_name(c), sec);
+	if (p->subject_required & ~p->subject)
+		return fe_err_set(err, "%s: [%s]: subject_required names an "
+		    "attribute that subject does not allow", conf_name(c), sec);
 	if (p->keys.rsa_min_bits > p->keys.rsa_max_bits)
 		return fe_err_set(err, "%s: [%s]: rsa_min_bits is over "
 		    "rsa_max_bits", conf_name(c), sec);

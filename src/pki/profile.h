@@ -65,6 +65,7 @@ struct profile {
 	char policies[PROFILE_OIDS_MAX][64];
 	size_t npolicies;
 	unsigned subject;              /* allowed subject attributes */
+	unsigned subject_required;     /* attributes that must be present */
 	unsigned names;                /* allowed name types */
 	bool require_names;            /* at least one SAN */
 	bool wildcards;
