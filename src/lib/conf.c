@@ -333,7 +333,7 @@ conf_list(struct conf *c, const char *sec, const char *key, char ***items,
 
 	*items = NULL;
 	*n = 0;
-	if (v == NULL)
+	if (v == NULL || *v == '\0')
 		return 0;
 	for (p = v;; p = q + 1) {
 		q = strchr(p, ',');
