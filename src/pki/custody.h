@@ -29,6 +29,11 @@
 #define CEREMONY_ID_LEN 16
 #define CUSTODIAN_MAX 64       /* bytes of a custodian's name, with NUL */
 #define SHARES_MAX 16          /* N at most */
+#define SHARE_TEXT_MAX 4096    /* bytes of a share's text */
+#define SHARE_LINES_MAX 32     /* lines of a share's text, blank ones too */
+#define CUSTODY_TEXT_MAX 4096  /* bytes of a custody record */
+#define KEY_LABEL_MAX 64       /* bytes of a key's label, without NUL */
+#define KEYFILE_MAX 65536      /* bytes of a sealed key file */
 
 struct share {
 	uint8_t ceremony[CEREMONY_ID_LEN];
@@ -75,6 +80,9 @@ void share_wipe(struct share *s);
 int custody_write(const char *path, const struct custody *c,
     struct fe_err *err);
 int custody_read(const char *path, struct custody *c, struct fe_err *err);
+/* The parser custody_read uses; name is used in messages. */
+int custody_parse(const char *name, const uint8_t *text, size_t len,
+    struct custody *c, struct fe_err *err);
 
 /* Rebuild the KEK from k shares.  Refuses, naming the share and the problem:
  * fewer than m shares, a share of another ceremony, a share number or
@@ -91,5 +99,10 @@ int keyfile_seal(const uint8_t kek[KEK_LEN],
 EVP_PKEY *keyfile_open(const uint8_t kek[KEK_LEN],
     const uint8_t ceremony[CEREMONY_ID_LEN], const char *label,
     const char *path, struct fe_err *err);
+/* The parser keyfile_open uses, on the bytes of a key file; name is used in
+ * messages.  A label is 1 to KEY_LABEL_MAX bytes of A-Z a-z 0-9 . _ - */
+EVP_PKEY *keyfile_decode(const uint8_t kek[KEK_LEN],
+    const uint8_t ceremony[CEREMONY_ID_LEN], const char *label,
+    const char *name, const uint8_t *p, size_t len, struct fe_err *err);
 
 #endif
