@@ -235,7 +235,7 @@ check_validity(const struct profile *p, const struct issuer *iss,
 		return fe_err_set(err, "request %s: not-after is not in the "
 		    "future of the signer's clock", r->id);
 	secs = na - nb + 1;        /* RFC 5280 4.1.2.5: both ends inclusive */
-	if (p->validity_rule == VR_BR_TLS && br_tls_max_days(now) < limit) {
+	if (p->validity_rule == VR_BR_TLS && br_tls_max_days(now) <= limit) {
 		limit = br_tls_max_days(now);
 		why = "BR 6.3.2";
 	}

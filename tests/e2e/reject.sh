@@ -67,7 +67,8 @@ refuse_req "bad country code" "ISO 3166-1" tls-server-org good.csr "$D" "subject
 refuse_req "TLS validity over the BR limit (201 days)" "over the 200-day maximum of BR 6.3.2" tls-server good.csr "$D" "days: 201"
 refuse_req "S/MIME validity over the profile (826 days)" "over the 825-day maximum of profile smime-mailbox" smime-mailbox good.csr "email: a@example.org" "days: 826"
 refuse_req "not-after in the past" "not in the future" tls-server good.csr "$D" "not-after: 2020-01-01T00:00:00Z"
-refuse_req "validity beyond the issuer" "outlive its issuer" ocsp-responder good.csr "subject: CN=x" "not-after: 2036-01-01T00:00:00Z"
+newcsr p384 p384.csr
+refuse_req "validity beyond the issuer" "outlive its issuer" sub-ca p384.csr "subject: CN=Sub" "subject: O=X" "subject: C=NL" "days: 3650"
 
 # --- request format ------------------------------------------------------
 refuse_req "unknown profile" "unknown profile 'no-such-profile'" no-such-profile good.csr "$D" "days: 30"
