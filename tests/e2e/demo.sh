@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# demo.sh - `make demo ONCE=1`'s walkthrough runs to the end, and what it
+# leaves behind is real: a ceremony, certificates that verify, a revoked
+# certificate on a verified CRL, a request log that verifies.
+. "$(dirname "$0")/lib.sh"
+
+check "the demo walkthrough exits 0" env ONCE=1 FE_DEMO_OUT="$PWD/out" "$FE_ROOT/scripts/demo"
+D=out
+check "the TLS certificate verifies against the demo root" \
+	openssl verify -x509_strict -CAfile $D/ca/certs/root.pem -untrusted $D/ca/certs/server.pem $D/www.example.org.pem
+check "the S/MIME certificate verifies" \
+	openssl verify -x509_strict -CAfile $D/ca/certs/root.pem -untrusted $D/ca/certs/members.pem $D/alice.pem
+check "the demo names are public names, never localhost" bash -c \
+	"! openssl x509 -in $D/www.example.org.pem -noout -text | grep -qi localhost"
+check "the CRL lists the revoked demo certificate" bash -c \
+	"openssl verify -crl_check -CAfile $D/ca/certs/root.pem -untrusted $D/ca/certs/server.pem -CRLfile $D/server.crl $D/www.example.org.pem 2>&1 | grep -q 'certificate revoked'"
+check "the signer's request log verifies" fe log verify $D/signer-requests.log
+check "the ceremony transcript verifies" fe log verify $D/ca/ceremony.log
+done_testing
