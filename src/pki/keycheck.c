@@ -430,6 +430,11 @@ check_ec(EVP_PKEY *pk, const struct key_policy *pol, struct fe_err *err)
 		nist = "P-256";
 	else if (nid == NID_secp384r1)
 		nist = "P-384";
+	else if (nid == NID_secp521r1)
+		/* BR 6.1.5 allows P-521; Mozilla's root policy does not. */
+		return fe_err_code(err, FE_EPOLICY, "Mozilla Root Store Policy "
+		    "5.1: elliptic curve %s is not allowed (P-256 and P-384 "
+		    "only)", name);
 	else
 		return fe_err_code(err, FE_EPOLICY, "BR 6.1.5: elliptic curve "
 		    "%s is not allowed (P-256 and P-384 only)", name);

@@ -426,8 +426,8 @@ ec_curves_refused(void **state)
 	EVP_PKEY *pk;
 	(void)state;
 	pk = gen_ec("P-521");
-	expect_refused(pk, &pol_all, "BR 6.1.5: elliptic curve secp521r1 is "
-	    "not allowed (P-256 and P-384 only)", false);
+	expect_refused(pk, &pol_all, "Mozilla Root Store Policy 5.1: elliptic "
+	    "curve secp521r1 is not allowed (P-256 and P-384 only)", false);
 	EVP_PKEY_free(pk);
 	pk = gen_ec("secp256k1");
 	expect_refused(pk, &pol_all, "BR 6.1.5: elliptic curve secp256k1 is "
