@@ -1536,8 +1536,8 @@ keyfile_decode(const uint8_t kek[KEK_LEN],
 		goto out;
 	}
 	if (rd_left(&r) - TAG_LEN > ctlen) {
-		fe_err_set(err, "key file %s: %zu bytes after the end of the "
-		    "key: the file was changed", name,
+		fe_err_set(err, "key file %s: trailing data after the key (%zu "
+		    "bytes): the file was changed", name,
 		    rd_left(&r) - TAG_LEN - ctlen);
 		goto out;
 	}
