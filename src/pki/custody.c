@@ -1045,28 +1045,30 @@ say(FILE *out, const char *fmt, ...)
 	fflush(out);
 }
 
-/* One line from in: 1 read, 0 end of input, -1 longer than the buffer
- * (the rest of it is read and dropped). */
+/*
+ * One line from in, without its newline: 1 read, 0 end of input, -1 longer
+ * than size (the rest of it is read and dropped).  getc() rather than
+ * fgets() so that a NUL typed in a line is seen, not taken for its end.
+ */
 static int
 tty_line(FILE *in, char *line, size_t size, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
+	bool over = false;
 	int c;
 
-	if (fgets(line, (int)size, in) == NULL)
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n < size)
+			line[n++] = (char)c;
+		else
+			over = true;
+	}
+	if (c == EOF && n == 0)
 		return 0;
-	n = strlen(line);
-	if (n > 0 && line[n - 1] == '\n') {
-		*len = n - 1;
-		return 1;
-	}
-	if (feof(in)) {
-		*len = n;
-		return 1;
-	}
-	while ((c = getc(in)) != EOF && c != '\n')
-		;
-	return -1;
+	if (over)
+		return -1;
+	*len = n;
+	return 1;
 }
 
 int
@@ -1075,7 +1077,7 @@ share_read_tty(FILE *in, FILE *out, struct share *s, struct fe_err *err)
 	struct sp p;
 	struct tb text;    /* the accepted lines, parsed again as a whole */
 	struct fe_err why;
-	char line[LINE_MAX_LEN + 2];
+	char line[LINE_MAX_LEN + 1];
 	const char *what;
 	size_t ll = 0;
 	int tries, got, rc;

@@ -150,7 +150,8 @@ every_pair_rebuilds_the_kek(void **state)
 static void
 every_triple_of_five_rebuilds(void **state)
 {
-	static const char *const names5[] = { "A", "B", "C", "D", "Zoë Ünal" };
+	static const char *const names5[] = { "A", "B", "C", "Dan \xf0\x9f\x94\x91",
+	    "Zoë Ünal" };
 	struct fix f;
 	struct share three[3];
 	struct fe_err err;
@@ -271,6 +272,8 @@ split_refuses_bad_parameters(void **state)
 	two[1] = "Bob\xed\xa0\x80";      /* surrogate */
 	split_fails(2, 2, two, FE_EINVAL, "is not valid UTF-8");
 	two[1] = "Bob\xe2\x82";          /* cut short */
+	split_fails(2, 2, two, FE_EINVAL, "is not valid UTF-8");
+	two[1] = "Bob\xf5\x80\x80\x80";  /* beyond U+10FFFF */
 	split_fails(2, 2, two, FE_EINVAL, "is not valid UTF-8");
 	two[1] = " Bob";
 	split_fails(2, 2, two, FE_EINVAL, "begins or ends with a space");
@@ -413,6 +416,15 @@ record_that_does_not_match_is_named(void **state)
 	"1: 030a 1118 1f26 2d34 3b42 4950 575e 656c  254d\n" \
 	"2: 737a 8188 8f96 9da4 abb2 b9c0 c7ce d5dc  b653\n" \
 	"end e1e28f37\n"
+
+#define GOLDEN_NO_NL \
+	"foureyes key share v1\n" \
+	"ceremony 0f1e2d3c4b5a69788796a5b4c3d2e1f0\n" \
+	"custodian Alice Example\n" \
+	"share 1 of 3, any 2 unlock\n" \
+	"1: 030a 1118 1f26 2d34 3b42 4950 575e 656c  254d\n" \
+	"2: 737a 8188 8f96 9da4 abb2 b9c0 c7ce d5dc  b653\n" \
+	"end e1e28f37"
 
 static void
 golden_share(struct share *s)
@@ -687,6 +699,8 @@ malformed_share_texts_are_refused(void **state)
 		    "5: data line 1 expected" },
 		{ 5, "1: 030a 1118 1f26 2d34 3b42 4950 575e 656g  254d", "line "
 		    "5: 'g' is not a hex digit" },
+		{ 5, "1: 030a 1118 1f26 2d34 3b42 4950 575e 656\001  254d",
+		    "line 5: 0x01 is not a hex digit" },
 		{ 5, "1: 030a 1118 1f26 2d34 3b42 4950 575e 656  254d", "line "
 		    "5: 35 hex digits, 36 expected (32 for the data and 4 for "
 		    "the check)" },
@@ -705,6 +719,15 @@ malformed_share_texts_are_refused(void **state)
 		set_line(text, cases[i].line, cases[i].repl);
 		parse_fails(text, cases[i].what);
 	}
+	/* A mistyped data line 1 is named even when the text stops there. */
+	strcpy(text, GOLDEN);
+	*strstr(text, "2: ") = '\0';
+	text[strlen(text) - 3] = '0';
+	parse_fails(text, "alice.share: line 5: check 250d does not match");
+	strcpy(text, GOLDEN);
+	set_line(text, 5, "1: 030a 1118 1f26 2d34 3b42 4950 575e 656c  254e");
+	set_line(text, 6, "2: 737a");
+	parse_fails(text, "alice.share: line 5: check 254e does not match");
 	parse_fails("", "alice.share: not a foureyes key share (it is empty)");
 	parse_fails("\n \n", "not a foureyes key share (it is empty)");
 	parse_fails(GOLDEN "extra\n", "alice.share: line 8: text after the "
@@ -916,6 +939,33 @@ tty_input_that_ends_early_or_runs_long(void **state)
 	assert_int_not_equal(typed("", &back, &err, &said), 0);
 	expect(&err, "the input ended before the first line");
 	free(said);
+	/* The last line may lack its newline; a NUL in a line is refused. */
+	assert_int_equal(typed(GOLDEN_NO_NL, &back, &err, &said), 0);
+	free(said);
+	memcpy(input, "foureyes key\0share v1\n", 23);
+	{
+		FILE *in = fmemopen(input, 23, "r");
+		assert_non_null(in);
+		assert_int_not_equal(share_read_tty(in, NULL, &back, &err), 0);
+		fclose(in);
+		expect(&err, "typed share: the input ended before the first "
+		    "line");
+	}
+	memcpy(input, "foureyes key\0share v1\nfoureyes key share v1\n", 45);
+	{
+		FILE *in = fmemopen(input, 45, "r");
+		char *out_text = NULL;
+		size_t out_len;
+		FILE *out = open_memstream(&out_text, &out_len);
+		assert_non_null(in);
+		assert_int_not_equal(share_read_tty(in, out, &back, &err), 0);
+		fclose(in);
+		fclose(out);
+		if (strstr(out_text, "first line: has a NUL byte; type it "
+		    "again") == NULL)
+			fail_msg("unexpected prompts: %s", out_text);
+		free(out_text);
+	}
 	memset(input, 'x', sizeof(input));
 	memcpy(input + 300, "\nfoureyes key share v1\n", 23);
 	input[323] = '\0';
@@ -1041,6 +1091,10 @@ custody_record_garbage_is_refused(void **state)
 	REC_FAILS(text, strlen(text), "rec: line 8: text after the "
 	    "'kek-check' line");
 	REC_FAILS(good, strlen(good) + 1, "rec: has a NUL byte");
+	strcpy(text, good);
+	*strstr(text, "threshold") = '\0';
+	REC_FAILS(text, strlen(text), "line 3: the record ends before the "
+	    "'threshold' line");
 	strcpy(text, good);
 	*strstr(text, "kek-check") = '\0';
 	REC_FAILS(text, strlen(text), "line 7: the record ends before the "
@@ -1268,6 +1322,17 @@ keyfile_rejections_are_named(void **state)
 	n = forge(kek, "root", (const uint8_t *)"not DER", 7, forged);
 	decode_fails(kek, cer_a, "root", forged, n, "key file k: the decrypted "
 	    "key is not one PKCS#8 DER structure");
+	{
+		/* PKCS#8 of an algorithm OpenSSL does not know (1.2.3.4). */
+		static const uint8_t p8[] = { 0x30, 0x0d, 0x02, 0x01, 0x00,
+		    0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x01,
+		    0x00 };
+		n = forge(kek, "root", p8, sizeof(p8), forged);
+		decode_fails(kek, cer_a, "root", forged, n, "key file k: the "
+		    "PKCS#8 key cannot be loaded");
+		n = forge(kek, "root", p8, sizeof(p8) - 1, forged);
+		decode_fails(kek, cer_a, "root", forged, n, "not one PKCS#8");
+	}
 	n = forge(kek, "root", NULL, 0, forged);
 	decode_fails(kek, cer_a, "root", forged, n, "key file k: holds no "
 	    "key");
@@ -1294,6 +1359,18 @@ keyfile_rejections_are_named(void **state)
 	    &err), FE_EEXIST);
 	expect(&err, "s.key.tmp exists: an earlier write was cut short");
 	assert_int_equal(access(pth("s.key"), F_OK), -1);
+	assert_int_equal(keyfile_seal(kek, cer_a, "root", ec,
+	    pth("nodir/t.key"), &err), FE_EIO);
+	expect(&err, "nodir/t.key: cannot create");
+	{
+		char longpath[5000];
+		memset(longpath, 'a', sizeof(longpath) - 1);
+		longpath[sizeof(longpath) - 1] = '\0';
+		/* The message is cut at FE_ERR_MAX; the code says which. */
+		assert_int_equal(keyfile_seal(kek, cer_a, "root", ec,
+		    longpath, &err), FE_EINVAL);
+		expect(&err, "key file aaaa");
+	}
 
 	free(p);
 	free(q);
