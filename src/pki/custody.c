@@ -905,17 +905,6 @@ sp_line(struct sp *p, const char *s, size_t len, struct fe_err *err)
 	return 0;
 }
 
-static bool
-blank_line(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!is_blank(s[i]) && s[i] != '\r')
-			return false;
-	return true;
-}
-
 int
 share_parse(const char *name, const uint8_t *text, size_t len,
     struct share *out, struct fe_err *err)
@@ -949,9 +938,8 @@ share_parse(const char *name, const uint8_t *text, size_t len,
 			    SHARE_LINES_MAX);
 			goto out;
 		}
-		ll = rstrip(line, ll);
-		if (blank_line(line, ll))
-			continue;
+		if ((ll = rstrip(line, ll)) == 0)
+			continue;       /* a blank line */
 		if (ll > LINE_MAX_LEN) {
 			rc = fe_err_set(err, "%s: line %u: longer than %d "
 			    "bytes", name, lineno, LINE_MAX_LEN);
@@ -1092,7 +1080,7 @@ share_read_tty(FILE *in, FILE *out, struct share *s, struct fe_err *err)
 				got = tty_line(in, line, sizeof(line), &ll);
 				if (got == 1)
 					ll = rstrip(line, ll);
-			} while (got == 1 && blank_line(line, ll));
+			} while (got == 1 && ll == 0);
 			if (got == 0) {
 				rc = fe_err_set(err, "typed share: the input "
 				    "ended before the %s", what);
