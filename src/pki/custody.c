@@ -384,7 +384,8 @@ read_capped(const char *what, const char *path, uint8_t *p, size_t max,
 	ssize_t n;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO given by mistake is refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		rc = fe_err_sys(err, "%s %s: cannot open", what, path);
 		return errno == ENOENT ? FE_ENOENT : rc;
@@ -521,34 +522,38 @@ out:
 
 /* ---------------------------------------------------------------- split */
 
-/* Check a custody record's own consistency; 0 or FE_EINVAL. */
+/*
+ * Check a custody record's own consistency; subject begins the messages.
+ * 0, FE_EPOLICY for a custodian named twice (K2), FE_EINVAL otherwise.
+ */
 static int
-custody_check(const struct custody *c, struct fe_err *err)
+custody_check(const struct custody *c, const char *subject,
+    struct fe_err *err)
 {
 	const char *why;
 	unsigned i, j;
 
 	if (c->m < 2 || c->m > c->n || c->n > SHARES_MAX)
-		return fe_err_set(err, "custody record: threshold %u of %u: "
-		    "must be at least 2 and at most the number of shares, "
-		    "itself at most %d", c->m, c->n, SHARES_MAX);
+		return fe_err_set(err, "%s: threshold %u of %u: must be at "
+		    "least 2 and at most the number of shares, itself at most "
+		    "%d", subject, c->m, c->n, SHARES_MAX);
 	for (i = 0; i < c->n; i++) {
 		if (c->share[i].nr != i + 1)
-			return fe_err_set(err, "custody record: entry %u is "
-			    "share %u: shares must be numbered 1 to %u in "
-			    "order", i + 1, c->share[i].nr, c->n);
+			return fe_err_set(err, "%s: entry %u is share %u: "
+			    "shares must be numbered 1 to %u in order",
+			    subject, i + 1, c->share[i].nr, c->n);
 		why = name_problem(c->share[i].custodian,
 		    strnlen(c->share[i].custodian, CUSTODIAN_MAX));
 		if (why != NULL)
-			return fe_err_set(err, "custody record: share %u: the "
-			    "custodian's name %s", i + 1, why);
+			return fe_err_set(err, "%s: share %u: the custodian's "
+			    "name %s", subject, i + 1, why);
 		for (j = 0; j < i; j++)
 			if (same_name(c->share[i].custodian,
 			    c->share[j].custodian))
-				return fe_err_set(err, "custody record: shares "
+				return fe_err_code(err, FE_EPOLICY, "%s: shares "
 				    "%u and %u both go to %s: K2: one person "
 				    "holding two shares needs fewer others to "
-				    "unlock", j + 1, i + 1,
+				    "unlock", subject, j + 1, i + 1,
 				    c->share[i].custodian);
 	}
 	return 0;
@@ -564,8 +569,8 @@ custody_split(const uint8_t kek[KEK_LEN],
 	struct custody c;
 	uint8_t nrs[SHARES_MAX], secret[KEK_LEN], back[KEK_LEN];
 	gfshare_ctx *gf = NULL;
-	const char *why;
-	unsigned i, j;
+	size_t len;
+	unsigned i;
 	int rc;
 
 	memset(sh, 0, sizeof(sh));
@@ -588,34 +593,24 @@ custody_split(const uint8_t kek[KEK_LEN],
 	}
 	for (i = 0; i < n; i++) {
 		if (custodians[i] == NULL) {
-			rc = fe_err_set(err, "custodian %u: no name given",
-			    i + 1);
+			rc = fe_err_set(err, "split: share %u: no custodian "
+			    "named", i + 1);
 			goto out;
 		}
-		why = name_problem(custodians[i], strlen(custodians[i]));
-		if (why != NULL) {
-			rc = fe_err_set(err, "custodian %u: the name %s", i + 1,
-			    why);
+		len = strnlen(custodians[i], CUSTODIAN_MAX);
+		if (len == CUSTODIAN_MAX) {
+			rc = fe_err_set(err, "split: share %u: the custodian's "
+			    "name is longer than 63 bytes", i + 1);
 			goto out;
 		}
-		for (j = 0; j < i; j++)
-			if (same_name(custodians[i], custodians[j])) {
-				rc = fe_err_code(err, FE_EPOLICY, "custodians "
-				    "%u and %u are both %s: K2: one person "
-				    "holding two shares needs fewer others to "
-				    "unlock", j + 1, i + 1, custodians[i]);
-				goto out;
-			}
-		memcpy(c.share[i].custodian, custodians[i],
-		    strlen(custodians[i]) + 1);
+		memcpy(c.share[i].custodian, custodians[i], len);
 		c.share[i].nr = (uint8_t)(i + 1);
 	}
 	memcpy(c.ceremony, ceremony, CEREMONY_ID_LEN);
 	c.m = m;
 	c.n = n;
-	if (custody_check(&c, err) != 0)
-		fe_fatal("internal: custody record made from checked input: "
-		    "%s", err != NULL ? err->msg : "");
+	if ((rc = custody_check(&c, "split", err)) != 0)
+		goto out;
 
 	for (i = 0; i < n; i++)
 		nrs[i] = (uint8_t)(i + 1);
@@ -910,29 +905,20 @@ sp_line(struct sp *p, const char *s, size_t len, struct fe_err *err)
 	return 0;
 }
 
-static bool
-blank_line(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!is_blank(s[i]) && s[i] != '\r')
-			return false;
-	return true;
-}
-
 int
 share_parse(const char *name, const uint8_t *text, size_t len,
     struct share *out, struct fe_err *err)
 {
 	struct sp p;
 	struct rd r;
-	struct fe_err first;
+	struct fe_err first, scratch;
 	const char *line;
 	size_t ll;
 	unsigned lineno = 0, bad_line = 0;
 	int rc;
 
+	if (err == NULL)
+		err = &scratch;      /* the deferred message is copied below */
 	memset(&p, 0, sizeof(p));
 	if (len > SHARE_TEXT_MAX) {
 		rc = fe_err_set(err, "%s: %zu bytes: a share is at most %d",
@@ -952,9 +938,8 @@ share_parse(const char *name, const uint8_t *text, size_t len,
 			    SHARE_LINES_MAX);
 			goto out;
 		}
-		ll = rstrip(line, ll);
-		if (blank_line(line, ll))
-			continue;
+		if ((ll = rstrip(line, ll)) == 0)
+			continue;       /* a blank line */
 		if (ll > LINE_MAX_LEN) {
 			rc = fe_err_set(err, "%s: line %u: longer than %d "
 			    "bytes", name, lineno, LINE_MAX_LEN);
@@ -1012,6 +997,7 @@ share_parse(const char *name, const uint8_t *text, size_t len,
 out:
 	OPENSSL_cleanse(&p, sizeof(p));
 	OPENSSL_cleanse(&first, sizeof(first));
+	OPENSSL_cleanse(&scratch, sizeof(scratch));
 	return rc;
 }
 
@@ -1045,28 +1031,30 @@ say(FILE *out, const char *fmt, ...)
 	fflush(out);
 }
 
-/* One line from in: 1 read, 0 end of input, -1 longer than the buffer
- * (the rest of it is read and dropped). */
+/*
+ * One line from in, without its newline: 1 read, 0 end of input, -1 longer
+ * than size (the rest of it is read and dropped).  getc() rather than
+ * fgets() so that a NUL typed in a line is seen, not taken for its end.
+ */
 static int
 tty_line(FILE *in, char *line, size_t size, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
+	bool over = false;
 	int c;
 
-	if (fgets(line, (int)size, in) == NULL)
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n < size)
+			line[n++] = (char)c;
+		else
+			over = true;
+	}
+	if (c == EOF && n == 0)
 		return 0;
-	n = strlen(line);
-	if (n > 0 && line[n - 1] == '\n') {
-		*len = n - 1;
-		return 1;
-	}
-	if (feof(in)) {
-		*len = n;
-		return 1;
-	}
-	while ((c = getc(in)) != EOF && c != '\n')
-		;
-	return -1;
+	if (over)
+		return -1;
+	*len = n;
+	return 1;
 }
 
 int
@@ -1075,7 +1063,7 @@ share_read_tty(FILE *in, FILE *out, struct share *s, struct fe_err *err)
 	struct sp p;
 	struct tb text;    /* the accepted lines, parsed again as a whole */
 	struct fe_err why;
-	char line[LINE_MAX_LEN + 2];
+	char line[LINE_MAX_LEN + 1];
 	const char *what;
 	size_t ll = 0;
 	int tries, got, rc;
@@ -1092,7 +1080,7 @@ share_read_tty(FILE *in, FILE *out, struct share *s, struct fe_err *err)
 				got = tty_line(in, line, sizeof(line), &ll);
 				if (got == 1)
 					ll = rstrip(line, ll);
-			} while (got == 1 && blank_line(line, ll));
+			} while (got == 1 && ll == 0);
 			if (got == 0) {
 				rc = fe_err_set(err, "typed share: the input "
 				    "ended before the %s", what);
@@ -1143,7 +1131,7 @@ custody_format(const struct custody *c, struct buf *b, struct fe_err *err)
 	unsigned i;
 	int rc;
 
-	if ((rc = custody_check(c, err)) != 0)
+	if ((rc = custody_check(c, "custody record", err)) != 0)
 		return rc;
 	hex_encode(c->ceremony, CEREMONY_ID_LEN, hex);
 	if (buf_printf(b, "%s\nceremony %s\nthreshold %u of %u\n",
@@ -1205,7 +1193,7 @@ custody_parse(const char *name, const uint8_t *text, size_t len,
 	struct custody c;
 	struct rd r;
 	const char *s, *end, *why;
-	unsigned lineno = 0, i, j, v;
+	unsigned lineno = 0, i, v;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -1267,14 +1255,6 @@ custody_parse(const char *name, const uint8_t *text, size_t len,
 			    "name %s", name, lineno, why);
 		c.share[i].nr = (uint8_t)v;
 		memcpy(c.share[i].custodian, s, (size_t)(end - s));
-		for (j = 0; j < i; j++)
-			if (same_name(c.share[i].custodian,
-			    c.share[j].custodian))
-				return fe_err_set(err, "%s: line %u: shares %u "
-				    "and %u both go to %s: K2: one person "
-				    "holding two shares needs fewer others to "
-				    "unlock", name, lineno, j + 1, i + 1,
-				    c.share[i].custodian);
 	}
 
 	if ((rc = cr_line(name, &r, &lineno, "'kek-check' line", &s, &end,
@@ -1287,6 +1267,9 @@ custody_parse(const char *name, const uint8_t *text, size_t len,
 	if (rd_left(&r) != 0)
 		return fe_err_set(err, "%s: line %u: text after the "
 		    "'kek-check' line", name, lineno + 1);
+	/* What is left to check: the same custodian twice. */
+	if ((rc = custody_check(&c, name, err)) != 0)
+		return rc;
 	memcpy(out, &c, sizeof(c));
 	return 0;
 }
@@ -1319,7 +1302,7 @@ custody_combine(const struct custody *c, const struct share *shares,
 	size_t i, j, used = 0;
 	int rc;
 
-	if ((rc = custody_check(c, err)) != 0)
+	if ((rc = custody_check(c, "custody record", err)) != 0)
 		goto out;
 	if (k < c->m) {
 		rc = fe_err_code(err, FE_EPOLICY, "%u shares are needed to "
@@ -1433,7 +1416,7 @@ keyfile_seal(const uint8_t kek[KEK_LEN],
 		rc = fe_err_set(err, "key file %s: the label %s", path, why);
 		goto out;
 	}
-	if ((p8 = EVP_PKEY2PKCS8(pk)) == NULL) {
+	if (pk == NULL || (p8 = EVP_PKEY2PKCS8(pk)) == NULL) {
 		rc = fe_err_ssl(err, "key file %s: key %s cannot be encoded "
 		    "as PKCS#8 (is it a private key?)", path, label);
 		goto out;
@@ -1536,8 +1519,8 @@ keyfile_decode(const uint8_t kek[KEK_LEN],
 		goto out;
 	}
 	if (rd_left(&r) - TAG_LEN > ctlen) {
-		fe_err_set(err, "key file %s: %zu bytes after the end of the "
-		    "key: the file was changed", name,
+		fe_err_set(err, "key file %s: trailing data after the key (%zu "
+		    "bytes): the file was changed", name,
 		    rd_left(&r) - TAG_LEN - ctlen);
 		goto out;
 	}
