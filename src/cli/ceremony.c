@@ -582,6 +582,30 @@ run(const char *file, const char *dir, struct fe_err *err)
 	fe_snprintf(path, sizeof(path), "%s/hierarchy.ini", dir);
 	if (write_new(path, hier.p, hier.len, 0644, err) != 0)
 		goto wipe;
+	/* The link key (docs/link-protocol.md section 3): installed on the
+	 * signer and on the online host; only its identifier is logged. */
+	{
+		uint8_t lk[32], lid[32];
+		char lkhex[66], lidhex[17];
+		fe_random(lk, sizeof(lk));
+		hex_encode(lk, sizeof(lk), lkhex);
+		lkhex[64] = '\n';
+		lkhex[65] = '\0';
+		if (EVP_Digest(lk, sizeof(lk), lid, NULL, EVP_sha256(),
+		    NULL) != 1)
+			fe_fatal("SHA-256");
+		OPENSSL_cleanse(lk, sizeof(lk));
+		hex_encode(lid, 8, lidhex);
+		fe_snprintf(path, sizeof(path), "%s/link.key", dir);
+		rc = write_new(path, lkhex, 65, 0600, err);
+		OPENSSL_cleanse(lkhex, sizeof(lkhex));
+		if (rc != 0)
+			goto wipe;
+		rc = FE_EINVAL;
+		if (logf_(log, "link.key", err, "id=%s file=link.key", lidhex)
+		    != 0)
+			goto wipe;
+	}
 	if (logf_(log, "ceremony.end", err, "id=%s cas=%zu shares=%zu",
 	    idhex, cer.nca, cer.ncust) != 0)
 		goto wipe;
@@ -608,6 +632,8 @@ run(const char *file, const char *dir, struct fe_err *err)
 	printf("    (write this down and sign it: `fe log verify "
 	    "%s/ceremony.log --head %s`\n     proves later that the "
 	    "transcript is complete and unchanged)\n", dir, hx);
+	printf("\n  link key       %s/link.key (install on the signer and the "
+	    "online host, mode 0600)\n", dir);
 	printf("\n  shares         %s/shares/share-N.txt\n", dir);
 	printf("    Print each share, hand it to its custodian, then destroy "
 	    "the files:\n    shred -u %s/shares/*\n", dir);

@@ -16,6 +16,7 @@ static const struct {
 } groups[] = {
 	{ "ceremony", cmd_ceremony, "run a key ceremony from a ceremony file" },
 	{ "log", cmd_log, "verify or show a hash-chained log" },
+	{ "signer", cmd_signer, "talk to fe-signer over the serial link" },
 };
 
 void

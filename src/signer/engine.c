@@ -16,6 +16,7 @@
  */
 #include <libgen.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@ struct engine {
 	uint64_t root_crl_days;
 	struct signerdb *db;
 	struct clog *log;
+	struct engine_link link;
 };
 
 static int
@@ -56,6 +58,32 @@ resolve(const char *base, const char *p, char out[PATH_MAX_FE],
 	if (fe_snprintf_ok(out, PATH_MAX_FE, "%s%s%s", p[0] == '/' ? "" : base,
 	    p[0] == '/' ? "" : "/", p) != 0)
 		return fe_err_set(err, "path '%s' is too long", p);
+	return 0;
+}
+
+const struct engine_link *
+engine_link_config(const struct engine *e)
+{
+	return &e->link;
+}
+
+static int
+load_link(struct engine *e, struct conf *c, struct fe_err *err)
+{
+	const char *v;
+
+	if ((v = conf_str(c, "link", "device")) != NULL &&
+	    resolve(e->base, v, e->link.device, err) != 0)
+		return FE_EINVAL;
+	if ((v = conf_str(c, "link", "key")) != NULL &&
+	    resolve(e->base, v, e->link.key, err) != 0)
+		return FE_EINVAL;
+	if (conf_uint(c, "link", "baud", 1200, 4000000, 115200, &e->link.baud,
+	    err) != 0 ||
+	    conf_bool(c, "link", "rtscts", false, &e->link.rtscts, err) != 0 ||
+	    conf_uint(c, "link", "window", 1, 32, 16, &e->link.window,
+	    err) != 0)
+		return FE_EINVAL;
 	return 0;
 }
 
@@ -223,6 +251,8 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 	    &e->root_crl_days, err) != 0)
 		goto fail;
 	if (profiles_load(c, &e->profiles, err) != 0)
+		goto fail;
+	if (load_link(e, c, err) != 0)
 		goto fail;
 	if (load_hierarchy(e, err) != 0)
 		goto fail;
@@ -732,8 +762,27 @@ engine_revoke(struct engine *e, const char *serial, int reason,
 	}
 	if (signerdb_begin(e->db, err) != 0)
 		return FE_EDB;
-	if ((rc = signerdb_revoke(e->db, issuer, canon, reason, now,
-	    err)) != 0) {
+	rc = signerdb_revoke(e->db, issuer, canon, reason, now, err);
+	if (rc == FE_EEXIST) {
+		int had;
+		signerdb_rollback(e->db);
+		if (signerdb_revocation_reason(e->db, canon, &had, err) != 0 ||
+		    had != reason) {
+			return fe_err_code(err, FE_EEXIST, "serial %s is "
+			    "already revoked (%s)", canon,
+			    crl_reason_name(had) ? crl_reason_name(had) : "?");
+		}
+		/* The same revocation again (a retransmission): done. */
+		if (signerdb_begin(e->db, err) != 0)
+			return FE_EDB;
+		buf_init(&note, 512);
+		(void)buf_printf(&note, "issuer=%s serial=%s reason=%s "
+		    "repeated=yes", issuer, canon, crl_reason_name(reason));
+		rc = logged_commit(e, "revoke", &note, err);
+		buf_free(&note);
+		return rc;
+	}
+	if (rc != 0) {
 		signerdb_rollback(e->db);
 		return rc;
 	}
@@ -825,4 +874,89 @@ out:
 	X509_CRL_free(crl);
 	free(col.v);
 	return rc;
+}
+
+int
+engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err)
+{
+	return signerdb_next_session(e->db, out, err);
+}
+
+int
+engine_log_event(struct engine *e, const char *type, const char *text,
+    struct fe_err *err)
+{
+	return clog_append(e->log, type, text, strlen(text), err);
+}
+
+int
+engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
+{
+	struct statvfs sv;
+	char t[FE_TIME_STR], hx[65];
+	uint8_t head[32];
+	int64_t certs = 0, revoked = 0;
+	unsigned long long freeb = 0;
+
+	if (signerdb_counts(e->db, &certs, &revoked, err) != 0)
+		return FE_EDB;
+	if (statvfs(e->base, &sv) == 0)
+		freeb = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	fe_time_format(fe_now(), t);
+	clog_head(e->log, head);
+	hex_encode(head, 32, hx);
+	if (buf_printf(out, "keys: %s\ntime: %s\nfree_bytes: %llu\n"
+	    "log_seq: %llu\nlog_head: %s\ncerts: %lld\nrevoked: %lld\n",
+	    e->unlocked ? "unlocked" : "locked", t, freeb,
+	    (unsigned long long)clog_seq(e->log), hx, (long long)certs,
+	    (long long)revoked) != 0)
+		return fe_err_set(err, "status text too long");
+	return 0;
+}
+
+struct logs_arg {
+	struct buf *out;
+	uint32_t left;
+};
+
+static int
+logs_cb(const struct clog_rec *r, void *arg)
+{
+	struct logs_arg *a = arg;
+	char hp[65], hh[65];
+	size_t i;
+
+	if (a->left == 0)
+		return 1;
+	hex_encode(r->prev, 32, hp);
+	hex_encode(r->hash, 32, hh);
+	if (buf_printf(a->out, "%llu\t%s\t%s\t", (unsigned long long)r->seq,
+	    r->time, r->type) != 0)
+		return 1;
+	for (i = 0; i < r->len; i++) {
+		uint8_t c = r->payload[i];
+		if (c >= 0x20 && c <= 0x7e && c != '%') {
+			if (buf_add_u8(a->out, c) != 0)
+				return 1;
+		} else if (buf_printf(a->out, "%%%02x", c) != 0) {
+			return 1;
+		}
+	}
+	if (buf_printf(a->out, "\t%s\t%s\n", hp, hh) != 0)
+		return 1;
+	a->left--;
+	return 0;
+}
+
+int
+engine_logs(struct engine *e, uint64_t from, uint32_t max, struct buf *out,
+    struct fe_err *err)
+{
+	struct logs_arg a = { out, max };
+	int rc;
+
+	if (clog_sync(e->log, err) != 0)
+		return FE_EIO;
+	rc = clog_read_file(clog_path(e->log), from, logs_cb, &a, err);
+	return rc < 0 ? rc : 0;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "pki/custody.h"
 #include "pki/issue.h"
@@ -22,6 +23,16 @@
 #define ENGINE_ISSUERS_MAX 16
 
 struct engine;
+
+/* The [link] section of signer.ini (all optional in command-line mode). */
+struct engine_link {
+	char device[1024];        /* the serial device, e.g. /dev/ttyS0 */
+	char key[1024];           /* the link key file */
+	uint64_t baud;            /* 115200 */
+	bool rtscts;              /* hardware flow control */
+	uint64_t window;          /* frames in flight, 1..32 (16) */
+};
+const struct engine_link *engine_link_config(const struct engine *e);
 
 /* Load the configuration (signer.ini) and everything it names.  The keys
  * stay locked. */
@@ -65,6 +76,19 @@ int engine_revoke(struct engine *e, const char *serial, int reason,
  * sub-roots).  *der is malloc'd. */
 int engine_crl(struct engine *e, const char *issuer, uint8_t **der,
     size_t *len, struct fe_err *err);
+
+/* The link's next session number (durable). */
+int engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err);
+/* Append an event (link.session, link.reject, ...) to the request log. */
+int engine_log_event(struct engine *e, const char *type, const char *text,
+    struct fe_err *err);
+/* STATUS text: keys, time (the signer's own clock), free_bytes, log_seq,
+ * log_head, certs, revoked. */
+int engine_status_text(struct engine *e, struct buf *out, struct fe_err *err);
+/* Up to max lines of the request log from record seq `from` on, verified,
+ * as they are in the file (SM 4.2.2: extraction of the signer's logs). */
+int engine_logs(struct engine *e, uint64_t from, uint32_t max,
+    struct buf *out, struct fe_err *err);
 
 const struct issuer *engine_issuer(const struct engine *e, const char *label);
 size_t engine_nissuers(const struct engine *e);

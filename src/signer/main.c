@@ -9,6 +9,7 @@
  * socket and links no network library (POLICY.md K4); the serial daemon
  * mode comes with the link.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,18 @@
 #include "lib/chainlog.h"
 #include "pki/crl.h"
 #include "signer/engine.h"
+#include "signer/serve.h"
 
 #define MAX_SHARE_ARGS SHARES_MAX
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 static void
 usage(void)
@@ -36,7 +47,9 @@ usage(void)
 	    "  sign [-o OUT] REQUEST   sign a request file ('-': stdin)\n"
 	    "  revoke SERIAL REASON    revoke (RFC 5280 reason name or code)\n"
 	    "  crl [-o OUT] CA         issue a CRL for CA ('root': the CRL over "
-	    "the sub-roots)\n\nSee fe-signer(8).\n");
+	    "the sub-roots)\n"
+	    "  serve [--device PATH]   unlock, then serve the serial line until "
+	    "SIGTERM\n\nSee fe-signer(8).\n");
 }
 
 static int
@@ -280,6 +293,23 @@ main(int argc, char **argv)
 		} else if (rc == 0) {
 			rc = write_pem(out, "X509 CRL", der, len) ? 1 : 0;
 			free(der);
+		}
+	} else if (strcmp(cmd, "serve") == 0 && (i == argc || (i + 2 == argc &&
+	    strcmp(argv[i], "--device") == 0))) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		rc = unlock(e, shares, nshares, tty);
+		if (rc != 0) {
+			fprintf(stderr, "fe-signer: not serving: the keys stay "
+			    "locked\n");
+		} else if (signer_serve(e, i < argc ? argv[i + 1] : NULL,
+		    &stop_flag, &err) != 0) {
+			fprintf(stderr, "fe-signer: serve: %s\n", err.msg);
+			rc = 1;
 		}
 	} else {
 		usage();

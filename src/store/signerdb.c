@@ -18,7 +18,8 @@
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SERIAL_EXISTS, S_REQ_GET,
 	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
-	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED, S__MAX
+	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
+	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -45,6 +46,9 @@ static const char *const sql[S__MAX] = {
 	    "next_update, der) VALUES (?,?,?,?,?)",
 	[S_COUNT_CERTS] = "SELECT count(*) FROM cert",
 	[S_COUNT_REVOKED] = "SELECT count(*) FROM revocation",
+	[S_SESSION_BUMP] = "UPDATE meta SET v = v + 1 WHERE k = 'link_session'",
+	[S_SESSION_GET] = "SELECT v FROM meta WHERE k = 'link_session'",
+	[S_REVOCATION_GET] = "SELECT reason FROM revocation WHERE serial = ?",
 };
 
 static const char *const migrations[] = {
@@ -68,6 +72,9 @@ static const char *const migrations[] = {
 	" issuer TEXT NOT NULL, number INTEGER NOT NULL,"
 	" this_update INTEGER NOT NULL, next_update INTEGER NOT NULL,"
 	" der BLOB NOT NULL, PRIMARY KEY (issuer, number));",
+	/* 2: the link's session counter and other single values */
+	"CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+	"INSERT INTO meta VALUES ('link_session', 0);",
 };
 
 struct signerdb {
@@ -453,5 +460,54 @@ signerdb_counts(struct signerdb *d, int64_t *certs, int64_t *revoked,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "counting");
 	*revoked = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int
+signerdb_next_session(struct signerdb *d, uint32_t *out, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+
+	if (signerdb_begin(d, err) != 0)
+		return FE_EDB;
+	if (sqlite3_step(stmt(d, S_SESSION_BUMP)) != SQLITE_DONE) {
+		dberr(d, err, "counting sessions");
+		signerdb_rollback(d);
+		return FE_EDB;
+	}
+	st = stmt(d, S_SESSION_GET);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		dberr(d, err, "reading the session counter");
+		signerdb_rollback(d);
+		return FE_EDB;
+	}
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (v <= 0 || v > (int64_t)UINT32_MAX) {
+		signerdb_rollback(d);
+		return fe_err_code(err, FE_EDB, "link session counter out of "
+		    "range");
+	}
+	if (signerdb_commit(d, err) != 0)
+		return FE_EDB;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+signerdb_revocation_reason(struct signerdb *d, const char *serial,
+    int *reason, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REVOCATION_GET);
+	int rc;
+
+	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return FE_ENOENT;
+	if (rc != SQLITE_ROW)
+		return dberr(d, err, "looking up revocation");
+	*reason = sqlite3_column_int(st, 0);
 	return 0;
 }

@@ -73,6 +73,13 @@ int signerdb_crl_store(struct signerdb *db, const char *issuer,
     uint64_t number, int64_t this_update, int64_t next_update,
     const uint8_t *der, size_t derlen, struct fe_err *err);
 
+/* The link's next session number, durable before it returns. */
+int signerdb_next_session(struct signerdb *db, uint32_t *out,
+    struct fe_err *err);
+/* The reason a serial was revoked with; FE_ENOENT if it is not revoked. */
+int signerdb_revocation_reason(struct signerdb *db, const char *serial,
+    int *reason, struct fe_err *err);
+
 /* Counts for status reports. */
 int signerdb_counts(struct signerdb *db, int64_t *certs, int64_t *revoked,
     struct fe_err *err);

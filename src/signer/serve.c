@@ -1,0 +1,296 @@
+/*
+ * serve.c - fe-signer as a daemon on its serial line (POLICY.md K4).
+ *
+ * The only input is the serial device; the only network this code knows is
+ * that line.  Every message from the online host is parsed and checked again
+ * by the engine; answers go back over the link.  The line may disappear
+ * (cable pulled, the far end restarted, the simulator restarted): the device
+ * is reopened every second until it is back, and the link's own protocol
+ * recovers the session.  Rejected frames (forged, replayed, from before a
+ * restart) are logged in the request log, at most one record per reason per
+ * second with a count, so that a flood cannot fill the disk.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "lib/buf.h"
+#include "link/link.h"
+#include "link/tty.h"
+#include "pki/crl.h"
+#include "signer/serve.h"
+
+#define REASONS_MAX 16
+
+struct server {
+	struct engine *e;
+	struct link *l;
+	struct {
+		const char *why;
+		uint64_t count;         /* not yet logged */
+		int64_t last_ms;
+	} rej[REASONS_MAX];
+};
+
+static void
+log_event(struct server *s, const char *type, const char *text)
+{
+	struct fe_err err;
+
+	if (engine_log_event(s->e, type, text, &err) != 0)
+		fprintf(stderr, "fe-signer: cannot log %s: %s\n", type, err.msg);
+}
+
+static void
+flush_rejects(struct server *s, bool force)
+{
+	int64_t now = link_now_ms();
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < REASONS_MAX; i++) {
+		if (s->rej[i].why == NULL || s->rej[i].count == 0)
+			continue;
+		if (!force && now - s->rej[i].last_ms < 1000)
+			continue;
+		fe_snprintf(text, sizeof(text), "count=%llu reason=%s",
+		    (unsigned long long)s->rej[i].count, s->rej[i].why);
+		log_event(s, "link.reject", text);
+		s->rej[i].count = 0;
+		s->rej[i].last_ms = now;
+	}
+}
+
+static void
+hook_reject(void *arg, const char *why, const struct frame *f)
+{
+	struct server *s = arg;
+	size_t i;
+
+	(void)f;
+	for (i = 0; i < REASONS_MAX; i++) {
+		if (s->rej[i].why == why || s->rej[i].why == NULL) {
+			s->rej[i].why = why;
+			s->rej[i].count++;
+			break;
+		}
+	}
+	flush_rejects(s, false);
+}
+
+static int
+hook_next_session(void *arg, uint32_t *out, struct fe_err *err)
+{
+	struct server *s = arg;
+
+	return engine_next_session(s->e, out, err);
+}
+
+static void
+hook_session(void *arg, uint32_t session)
+{
+	struct server *s = arg;
+	char text[64];
+
+	fe_snprintf(text, sizeof(text), "session=%u", session);
+	log_event(s, "link.session", text);
+}
+
+static void
+answer(struct server *s, uint32_t tag, uint8_t status, const void *p,
+    size_t n)
+{
+	struct buf b;
+	struct fe_err err;
+
+	buf_init(&b, LINK_MSG_MAX);
+	if (buf_add_u8(&b, status) != 0 || buf_add(&b, p, n) != 0) {
+		buf_reset(&b);
+		(void)buf_add_u8(&b, MSG_FAILED);
+		(void)buf_add_str(&b, "answer too large");
+	}
+	if (link_send(s->l, MSG_RESULT, tag, b.p, b.len, &err) != 0)
+		fprintf(stderr, "fe-signer: cannot answer: %s\n", err.msg);
+	buf_free(&b);
+}
+
+static void
+handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
+    size_t len)
+{
+	struct fe_err err;
+	struct sign_result res;
+	struct buf b;
+	uint8_t *der;
+	size_t dlen;
+	char *sp;
+	int reason, rc;
+
+	switch (kind) {
+	case MSG_SIGN:
+		engine_sign(s->e, body, len, &res);
+		if (res.status == SIGN_ISSUED)
+			answer(s, tag, MSG_OK, res.der, res.derlen);
+		else
+			answer(s, tag, res.status == SIGN_REFUSED ? MSG_REFUSED :
+			    MSG_FAILED, res.reason, strlen(res.reason));
+		sign_result_clear(&res);
+		break;
+	case MSG_REVOKE:
+		sp = memchr(body, ' ', len);
+		if (sp == NULL || memchr(body, '\0', len) != NULL) {
+			answer(s, tag, MSG_REFUSED, "expected 'SERIAL REASON'",
+			    24);
+			break;
+		}
+		*sp = '\0';
+		reason = crl_reason_parse(sp + 1);
+		if (reason < 0) {
+			fe_err_set(&err, "'%.40s' is not an RFC 5280 reason",
+			    sp + 1);
+			answer(s, tag, MSG_REFUSED, err.msg, strlen(err.msg));
+			break;
+		}
+		rc = engine_revoke(s->e, (char *)body, reason, &err);
+		if (rc == 0)
+			answer(s, tag, MSG_OK, "revoked", 7);
+		else
+			answer(s, tag, rc == FE_EDB || rc == FE_EIO ? MSG_FAILED :
+			    MSG_REFUSED, err.msg, strlen(err.msg));
+		break;
+	case MSG_CRL:
+		if (engine_crl(s->e, (char *)body, &der, &dlen, &err) != 0) {
+			answer(s, tag, MSG_REFUSED, err.msg, strlen(err.msg));
+			break;
+		}
+		answer(s, tag, MSG_OK, der, dlen);
+		free(der);
+		break;
+	case MSG_STATUS:
+		buf_init(&b, 4096);
+		if (engine_status_text(s->e, &b, &err) != 0) {
+			answer(s, tag, MSG_FAILED, err.msg, strlen(err.msg));
+		} else {
+			(void)buf_printf(&b, "session: %u\n",
+			    link_session(s->l));
+			answer(s, tag, MSG_OK, b.p, b.len);
+		}
+		buf_free(&b);
+		break;
+	case MSG_LOGS: {
+		struct rd r;
+		uint64_t from;
+		uint32_t max;
+
+		rd_init(&r, body, len);
+		if (rd_u64be(&r, &from) != 0 || rd_u32be(&r, &max) != 0 ||
+		    rd_left(&r) != 0) {
+			answer(s, tag, MSG_REFUSED, "LOGS takes 12 bytes", 19);
+			break;
+		}
+		buf_init(&b, LINK_MSG_MAX - 16);
+		if (engine_logs(s->e, from, max, &b, &err) != 0)
+			answer(s, tag, MSG_FAILED, err.msg, strlen(err.msg));
+		else
+			answer(s, tag, MSG_OK, b.p, b.len);
+		buf_free(&b);
+		break;
+	}
+	default:
+		answer(s, tag, MSG_FAILED, "unknown message kind", 20);
+		break;
+	}
+}
+
+int
+signer_serve(struct engine *e, const char *device,
+    volatile sig_atomic_t *stop, struct fe_err *err)
+{
+	const struct engine_link *lc = engine_link_config(e);
+	struct server s;
+	struct link_params p;
+	struct link_hooks h;
+	uint8_t key[LINK_KEY_LEN];
+	struct fe_err lerr;
+	uint8_t kind, *body;
+	uint32_t tag;
+	size_t len;
+	int64_t next_open = 0;
+	bool down_logged = false;
+	char text[1200];
+	int fd = -1, r;
+
+	memset(&s, 0, sizeof(s));
+	s.e = e;
+	if (device == NULL || *device == '\0')
+		device = lc->device;
+	if (*device == '\0')
+		return fe_err_set(err, "no serial device: set [link] device in "
+		    "the configuration or give --device");
+	if (lc->key[0] == '\0')
+		return fe_err_set(err, "no link key: set [link] key in the "
+		    "configuration");
+	if (!engine_unlocked(e))
+		return fe_err_set(err, "the keys are locked: custodians must "
+		    "unlock them at the console first");
+	if (link_key_read(lc->key, key, err) != 0)
+		return FE_EINVAL;
+	link_params_default(&p);
+	p.window = (unsigned)lc->window;
+	p.baud = (unsigned)lc->baud;
+	memset(&h, 0, sizeof(h));
+	h.next_session = hook_next_session;
+	h.reject = hook_reject;
+	h.session = hook_session;
+	h.arg = &s;
+	s.l = link_new(LINK_SIGNER, key, &p, &h);
+	OPENSSL_cleanse(key, sizeof(key));
+	fe_snprintf(text, sizeof(text), "device=%.1000s baud=%llu window=%llu",
+	    device, (unsigned long long)lc->baud,
+	    (unsigned long long)lc->window);
+	log_event(&s, "signer.serve", text);
+	while (!*stop) {
+		if (fd < 0 && link_now_ms() >= next_open) {
+			fd = tty_open(device, (unsigned)lc->baud, lc->rtscts,
+			    &lerr);
+			if (fd < 0) {
+				if (!down_logged) {
+					log_event(&s, "link.line-down", lerr.msg);
+					down_logged = true;
+				}
+				next_open = link_now_ms() + 1000;
+			} else {
+				link_attach(s.l, fd);
+				log_event(&s, "link.line-up", device);
+				down_logged = false;
+			}
+		}
+		if (link_step(s.l, 100, &lerr) != 0) {
+			close(fd);
+			fd = -1;
+			link_attach(s.l, -1);
+			log_event(&s, "link.line-down", lerr.msg);
+			down_logged = true;
+			next_open = link_now_ms() + 200;
+		}
+		while ((r = link_recv(s.l, &kind, &tag, &body, &len,
+		    &lerr)) == 1) {
+			handle(&s, kind, tag, body, len);
+			free(body);
+		}
+		if (r < 0) {
+			log_event(&s, "link.reject", lerr.msg);
+			link_reset(s.l);
+		}
+		flush_rejects(&s, false);
+	}
+	flush_rejects(&s, true);
+	log_event(&s, "signer.stop", "signal");
+	if (fd >= 0)
+		close(fd);
+	link_free(s.l);
+	return 0;
+}
