@@ -41,7 +41,8 @@ FE_SRC := $(wildcard src/cli/*.c)
 SIGNER_SRC := src/signer/main.c
 SIGNERLIB_SRC := $(filter-out src/signer/main.c,$(wildcard src/signer/*.c))
 SIGNERLIB := $(O)/libsigner.a
-BINS := $(O)/bin/fe $(O)/bin/fe-signer
+LINESIM_SRC := $(wildcard src/linesim/*.c)
+BINS := $(O)/bin/fe $(O)/bin/fe-signer $(O)/bin/fe-linesim
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -79,6 +80,11 @@ $(O)/bin/fe: $(FE_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bin/fe-signer: $(SIGNER_SRC:src/%.c=$(O)/obj/%.o) $(SIGNERLIB) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The line simulator (a test and demo tool; see fe-linesim(1)).
+$(O)/bin/fe-linesim: $(LINESIM_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -126,4 +132,5 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d) \
+    $(LINESIM_SRC:src/%.c=$(O)/obj/%.d)
