@@ -134,6 +134,10 @@ cmd_signer(int argc, char **argv)
 		if (conf_uint(conf, "link", "window", 1, 32, 16, &u, &err) != 0)
 			goto fail;
 		cfg.params.window = (unsigned)u;
+		if (conf_uint(conf, "link", "frame_payload", 16, 1024, 1024, &u,
+		    &err) != 0)
+			goto fail;
+		cfg.params.frame_payload = (unsigned)u;
 		if (conf_bool(conf, "link", "rtscts", false, &b, &err) != 0)
 			goto fail;
 		cfg.rtscts = b;

@@ -29,8 +29,8 @@
 
 #define HMAC_SHA256_LEN 32
 #define FRAME_MIN_BODY (LINK_HDR + LINK_MAC + LINK_CRC)
-/* The longest COBS form of the longest body, without the 0x00. */
-#define FRAME_MAX_COBS (LINK_MAX_WIRE - 1)
+/* The longest COBS form of the longest body, without the two 0x00. */
+#define FRAME_MAX_COBS (LINK_MAX_WIRE - 2)
 
 _Static_assert(LINK_MAX_PAYLOAD <= UINT16_MAX, "len is 16 bits");
 _Static_assert(FRAME_MAX_COBS >= LINK_MAX_BODY + LINK_MAX_BODY / 254 + 1,
@@ -231,7 +231,10 @@ frame_encode(const struct frame *f, const uint8_t key[LINK_KEY_LEN],
 	put_u32be(body + n, crc32_ieee(body, n));
 	n += LINK_CRC;
 
-	w = cobs_encode(body, n, out);
+	/* A 0x00 before the frame too: noise on an idle line then ends at
+	 * that delimiter instead of merging into this frame. */
+	out[0] = 0x00;
+	w = 1 + cobs_encode(body, n, out + 1);
 	out[w++] = 0x00;
 	return w;
 }

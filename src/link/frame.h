@@ -25,8 +25,8 @@
 #define LINK_MAC 16
 #define LINK_CRC 4
 #define LINK_MAX_BODY (LINK_HDR + LINK_MAX_PAYLOAD + LINK_MAC + LINK_CRC)
-/* COBS adds at most one byte per 254, plus one; then the 0x00. */
-#define LINK_MAX_WIRE (LINK_MAX_BODY + LINK_MAX_BODY / 254 + 2)
+/* COBS adds at most one byte per 254, plus one; a 0x00 before and after. */
+#define LINK_MAX_WIRE (LINK_MAX_BODY + LINK_MAX_BODY / 254 + 3)
 #define LINK_VERSION 1
 
 enum frame_type {

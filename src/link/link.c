@@ -35,7 +35,7 @@ enum state { ST_DOWN, ST_HELLO_SENT, ST_UP };
 struct txseg {
 	bool used;
 	bool acked;
-	bool fast_done;          /* fast-retransmitted since last sent */
+	uint64_t order;          /* tx_order of its last transmission */
 	uint32_t seq;
 	uint16_t len;
 	int64_t sent_ms;
@@ -62,6 +62,7 @@ struct link {
 	struct buf txq;            /* message bytes not yet put into frames */
 	size_t txq_off;
 	struct txseg win[LINK_WINDOW_MAX];
+	uint64_t tx_order;         /* counts DATA transmissions */
 	uint32_t next_seq;         /* seq of the next new DATA frame */
 	uint32_t base_seq;         /* lowest unacknowledged seq */
 
@@ -94,6 +95,7 @@ link_params_default(struct link_params *p)
 {
 	p->window = 16;
 	p->baud = 115200;
+	p->frame_payload = LINK_MAX_PAYLOAD;
 	p->t_ack_ms = 20;
 	p->t_idle_ms = 1000;
 	p->t_dead_ms = 5000;
@@ -104,7 +106,10 @@ link_params_default(struct link_params *p)
 static int64_t
 frame_ms(const struct link *l)
 {
-	return (int64_t)LINK_MAX_WIRE * 10 * 1000 / (l->p.baud ? l->p.baud : 115200) + 1;
+	int64_t wire = l->p.frame_payload + LINK_HDR + LINK_MAC + LINK_CRC +
+	    l->p.frame_payload / 254 + 2;
+
+	return wire * 10 * 1000 / (l->p.baud ? l->p.baud : 115200) + 1;
 }
 
 static int64_t
@@ -128,6 +133,8 @@ link_new(enum link_role role, const uint8_t key[LINK_KEY_LEN],
 		l->p.window = 1;
 	if (l->p.window > LINK_WINDOW_MAX)
 		l->p.window = LINK_WINDOW_MAX;
+	if (l->p.frame_payload < 16 || l->p.frame_payload > LINK_MAX_PAYLOAD)
+		l->p.frame_payload = LINK_MAX_PAYLOAD;
 	if (h != NULL)
 		l->h = *h;
 	l->fd = -1;
@@ -323,7 +330,7 @@ send_data(struct link *l, struct txseg *s)
 	memcpy(f.payload, s->data, s->len);
 	emit(l, &f, false);
 	s->sent_ms = link_now_ms();
-	s->fast_done = false;
+	s->order = ++l->tx_order;
 }
 
 /* Put queued message bytes into new DATA frames while the window allows
@@ -338,7 +345,7 @@ fill_window(struct link *l)
 	    l->txq.len > l->txq_off &&
 	    l->wire.len - l->wire_off < 2 * LINK_MAX_WIRE) {
 		left = l->txq.len - l->txq_off;
-		n = left < LINK_MAX_PAYLOAD ? left : LINK_MAX_PAYLOAD;
+		n = left < l->p.frame_payload ? left : l->p.frame_payload;
 		s = &l->win[l->next_seq % LINK_WINDOW_MAX];
 		memset(s, 0, sizeof(*s));
 		s->used = true;
@@ -362,14 +369,18 @@ fill_window(struct link *l)
 static void
 handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 {
-	uint32_t s, highest_sacked = 0;
+	uint32_t s;
+	uint64_t newest = 0;       /* latest transmission known to arrive */
 	struct txseg *t;
 	int i;
 
 	for (s = l->base_seq; s != l->next_seq; s++) {
 		t = &l->win[s % LINK_WINDOW_MAX];
-		if (t->used && !t->acked && s <= ack)
+		if (t->used && !t->acked && s <= ack) {
 			t->acked = true;
+			if (t->order > newest)
+				newest = t->order;
+		}
 	}
 	for (i = 0; i < 32; i++) {
 		if (!(sack & (1u << i)))
@@ -380,17 +391,20 @@ handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 		t = &l->win[s % LINK_WINDOW_MAX];
 		if (t->used && t->seq == s) {
 			t->acked = true;
-			highest_sacked = s;
+			if (t->order > newest)
+				newest = t->order;
 		}
 	}
-	/* The line keeps order: anything before a sacked frame that is not
-	 * acknowledged was lost.  Send it again now, once per sending. */
-	if (highest_sacked != 0) {
-		for (s = l->base_seq; s != highest_sacked; s++) {
+	/*
+	 * The line keeps order: a frame whose last transmission went out
+	 * before one that is now known to have arrived was lost.  Send it
+	 * again at once.  This is exact, so it needs no timer and no limit.
+	 */
+	if (newest != 0) {
+		for (s = l->base_seq; s != l->next_seq; s++) {
 			t = &l->win[s % LINK_WINDOW_MAX];
-			if (t->used && !t->acked && !t->fast_done) {
+			if (t->used && !t->acked && t->order < newest) {
 				send_data(l, t);
-				t->fast_done = true;
 				l->stats.fast_retransmits++;
 			}
 		}
@@ -623,7 +637,14 @@ timers(struct link *l)
 		t = &l->win[s % LINK_WINDOW_MAX];
 		if (t->used && !t->acked && now - t->sent_ms >= t->rto_ms) {
 			send_data(l, t);
-			t->rto_ms = t->rto_ms * 2 > 5000 ? 5000 : t->rto_ms * 2;
+			/* Back off only while the peer is silent (cable pulled,
+			 * peer restarting): losses to noise are not congestion
+			 * and waiting longer would only slow recovery. */
+			if (now - l->last_rx_ms >= t->rto_ms)
+				t->rto_ms = t->rto_ms * 2 > 5000 ? 5000 :
+				    t->rto_ms * 2;
+			else
+				t->rto_ms = rto_initial(l);
 			l->stats.retransmits++;
 		}
 	}

@@ -33,6 +33,8 @@ enum msg_status { MSG_OK = 0, MSG_REFUSED = 1, MSG_FAILED = 2 };
 struct link_params {
 	unsigned window;         /* 1 .. LINK_WINDOW_MAX; 1 = stop-and-wait */
 	unsigned baud;           /* to size the retransmission timeout */
+	unsigned frame_payload;  /* largest DATA payload, 16 .. 1024: small
+	                          * frames on a noisy line (1024) */
 	unsigned t_ack_ms;       /* delayed acknowledgement (20) */
 	unsigned t_idle_ms;      /* keep-alive after this much silence (1000) */
 	unsigned t_dead_ms;      /* client: new handshake after this (5000) */

@@ -82,7 +82,9 @@ load_link(struct engine *e, struct conf *c, struct fe_err *err)
 	    err) != 0 ||
 	    conf_bool(c, "link", "rtscts", false, &e->link.rtscts, err) != 0 ||
 	    conf_uint(c, "link", "window", 1, 32, 16, &e->link.window,
-	    err) != 0)
+	    err) != 0 ||
+	    conf_uint(c, "link", "frame_payload", 16, 1024, 1024,
+	    &e->link.frame_payload, err) != 0)
 		return FE_EINVAL;
 	return 0;
 }

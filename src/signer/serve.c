@@ -241,6 +241,7 @@ signer_serve(struct engine *e, const char *device,
 	link_params_default(&p);
 	p.window = (unsigned)lc->window;
 	p.baud = (unsigned)lc->baud;
+	p.frame_payload = (unsigned)lc->frame_payload;
 	memset(&h, 0, sizeof(h));
 	h.next_session = hook_next_session;
 	h.reject = hook_reject;

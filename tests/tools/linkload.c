@@ -38,7 +38,8 @@ main(int argc, char **argv)
 {
 	const char *device = NULL, *keyfile = NULL, *csrfile = NULL,
 	    *prefix = "load", *profile = "tls-server", *results = NULL;
-	unsigned long n = 100, timeout = 600, baud = 115200, window = 16;
+	unsigned long n = 100, timeout = 600, baud = 115200, window = 16,
+	    frame = LINK_MAX_PAYLOAD;
 	struct sclient_cfg cfg;
 	struct sclient *c;
 	struct sclient_result res;
@@ -62,6 +63,7 @@ main(int argc, char **argv)
 		else if (strcmp(argv[a], "--timeout") == 0) timeout = strtoul(argv[a + 1], NULL, 10);
 		else if (strcmp(argv[a], "--baud") == 0) baud = strtoul(argv[a + 1], NULL, 10);
 		else if (strcmp(argv[a], "--window") == 0) window = strtoul(argv[a + 1], NULL, 10);
+		else if (strcmp(argv[a], "--frame") == 0) frame = strtoul(argv[a + 1], NULL, 10);
 		else break;
 	}
 	if (a != argc || device == NULL || keyfile == NULL || csrfile == NULL ||
@@ -74,6 +76,7 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	link_params_default(&cfg.params);
 	cfg.params.window = (unsigned)window;
+	cfg.params.frame_payload = (unsigned)frame;
 	cfg.params.baud = (unsigned)baud;
 	cfg.baud = (unsigned)baud;
 	cfg.device = device;

@@ -75,6 +75,24 @@ assert_same_frame(const struct frame *a, const struct frame *b)
 	assert_memory_equal(a->payload, b->payload, a->len);
 }
 
+/*
+ * frame_encode() puts a 0x00 before and after each frame.  Most tests work
+ * on the old form "COBS(body) 0x00": enc() checks the leading 0x00 and
+ * strips it.
+ */
+static size_t
+enc(const struct frame *f, const uint8_t key[LINK_KEY_LEN], uint8_t dir,
+    uint8_t *out)
+{
+	uint8_t tmp[LINK_MAX_WIRE];
+	size_t n = frame_encode(f, key, dir, tmp);
+
+	assert_true(n >= 2);
+	assert_int_equal(tmp[0], 0);
+	memcpy(out, tmp + 1, n - 1);
+	return n - 1;
+}
+
 /* The decoded body of an encoded frame (wire with its 0x00). */
 static size_t
 body_of(const uint8_t *wire, size_t wlen, uint8_t body[LINK_MAX_BODY + 16])
@@ -337,12 +355,12 @@ test_roundtrip(void **state)
 		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 			for (d = 0; d < 2; d++) {
 				make_frame(&f, t, lens[i]);
-				w = frame_encode(&f, key_a, dirs[d], wire);
+				w = enc(&f, key_a, dirs[d], wire);
 				assert_true(w <= LINK_MAX_WIRE);
 				assert_int_equal(wire[w - 1], 0);
 				assert_null(memchr(wire, 0, w - 1));
 				/* Deterministic. */
-				assert_int_equal(frame_encode(&f, key_a,
+				assert_int_equal(enc(&f, key_a,
 				    dirs[d], again), w);
 				assert_memory_equal(wire, again, w);
 
@@ -367,7 +385,7 @@ test_largest_frame(void **state)
 	make_frame(&f, FT_DATA, LINK_MAX_PAYLOAD);
 	memset(f.payload, 0xff, LINK_MAX_PAYLOAD);
 	f.session = f.seq = f.ack = f.sack = 0xffffffffu;
-	w = frame_encode(&f, key_a, LINK_FROM_SIGNER, wire);
+	w = enc(&f, key_a, LINK_FROM_SIGNER, wire);
 	assert_true(w >= LINK_MAX_BODY + 2);
 	assert_true(w <= LINK_MAX_WIRE);
 	assert_int_equal(frame_decode(wire, w - 1, &g, NULL), FV_OK);
@@ -407,7 +425,7 @@ test_known_answer(void **state)
 	f.sack = 0x80000001u;
 	f.len = 10;
 	memcpy(f.payload, "foureyes\0\1", 10);
-	assert_int_equal(frame_encode(&f, key_a, LINK_FROM_CLIENT, wire),
+	assert_int_equal(enc(&f, key_a, LINK_FROM_CLIENT, wire),
 	    sizeof(want));
 	assert_memory_equal(wire, want, sizeof(want));
 	assert_int_equal(frame_decode(want, sizeof(want) - 1, &g, NULL),
@@ -425,12 +443,12 @@ test_reflection(void **state)
 
 	(void)state;
 	make_frame(&f, FT_DATA, 32);
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 	assert_int_equal(frame_decode(wire, w - 1, &g, NULL), FV_OK);
 	assert_true(frame_mac_ok(&g, key_a, LINK_FROM_CLIENT));
 	assert_false(frame_mac_ok(&g, key_a, LINK_FROM_SIGNER));
 
-	w = frame_encode(&f, key_a, LINK_FROM_SIGNER, wire);
+	w = enc(&f, key_a, LINK_FROM_SIGNER, wire);
 	assert_int_equal(frame_decode(wire, w - 1, &g, NULL), FV_OK);
 	assert_true(frame_mac_ok(&g, key_a, LINK_FROM_SIGNER));
 	assert_false(frame_mac_ok(&g, key_a, LINK_FROM_CLIENT));
@@ -448,7 +466,7 @@ test_forged_mac(void **state)
 
 	(void)state;
 	make_frame(&f, FT_DATA, 24);
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 	n = body_of(wire, w, body);
 	assert_int_equal(n, LINK_HDR + 24 + LINK_MAC + LINK_CRC);
 	for (i = 0; i < n - LINK_CRC; i++) {
@@ -524,7 +542,7 @@ test_bit_flips(void **state)
 	assert_non_null(r);
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		make_frame(&f, FT_DATA, lens[i]);
-		w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+		w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 		for (bit = 0; bit < w * 8; bit++) {
 			memset(r, 0, sizeof(*r));
 			deframer_init(&d);
@@ -681,13 +699,13 @@ test_bad_wire(void **state)
 
 	(void)state;
 	make_frame(&f, FT_ACK, 0);
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 	/* A 0x00 inside. */
 	wire[5] = 0;
 	assert_int_equal(frame_decode(wire, w - 1, &g, &err), FV_NOISE);
 	assert_non_null(strstr(err.msg, "COBS"));
 	/* A code past the end. */
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 	wire[0] = 0xfe;
 	assert_int_equal(frame_decode(wire, w - 1, &g, &err), FV_NOISE);
 	/* Nothing at all. */
@@ -710,7 +728,7 @@ test_untouched_on_failure(void **state)
 	make_frame(&f, FT_DATA, 8);
 	memset(&g, 0xc3, sizeof(g));
 	before = g;
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 	wire[3] ^= 1;
 	assert_int_equal(frame_decode(wire, w - 1, &g, NULL), FV_NOISE);
 	assert_memory_equal(&g, &before, sizeof(g));
@@ -737,7 +755,7 @@ make_stream(struct frame fs[NFRAMES], uint8_t *out)
 		make_frame(&fs[i], (uint8_t)(FT_HELLO + i % (FT__MAX - 1)),
 		    (i * 131) % (LINK_MAX_PAYLOAD + 1));
 		fs[i].seq = (uint32_t)i;
-		n += frame_encode(&fs[i], key_a, LINK_FROM_CLIENT, out + n);
+		n += enc(&fs[i], key_a, LINK_FROM_CLIENT, out + n);
 	}
 	return n;
 }
@@ -842,7 +860,7 @@ test_deframer_resync(void **state)
 				s[n++] = 0;
 			else if (g > 0 && s[n - 1] != 0)
 				lost[i] = true;
-			w = frame_encode(&fs[i], key_a, LINK_FROM_CLIENT, one);
+			w = enc(&fs[i], key_a, LINK_FROM_CLIENT, one);
 			memcpy(s + n, one, w);
 			n += w;
 		}
@@ -885,7 +903,7 @@ test_deframer_oversize(void **state)
 	assert_non_null(junk);
 	memset(junk, 0x33, 5000);
 	make_frame(&f, FT_DATA, 100);
-	w = frame_encode(&f, key_a, LINK_FROM_CLIENT, wire);
+	w = enc(&f, key_a, LINK_FROM_CLIENT, wire);
 
 	/* A run of LINK_MAX_WIRE bytes is handed on (and is noise); one
 	 * byte more is dropped and counted. */
