@@ -50,11 +50,12 @@
 /* Bytes taken off the line in one go; each can become two (--dup). */
 #define TAKE_MAX 4096
 #define OUT_MAX (2 * TAKE_MAX)
-/* Unused line time that may be spent at once after an idle spell: the
- * largest burst the receiving end sees. */
-#define BURST_NS (5 * NS_PER_MS)
-/* How much line time a wake-up aims to release while bytes are queued. */
+/* How much line time a wake-up aims to release while bytes are queued:
+ * the usual burst the receiving end sees. */
 #define WAKE_NS (2 * NS_PER_MS)
+/* A busy line that we served late (the scheduler, a slow receiver) may
+ * catch up this much at once; an idle line starts afresh with no credit. */
+#define CATCHUP_NS (20 * NS_PER_MS)
 /* How often a master whose slave is closed is looked at again. */
 #define RECHECK_NS (10 * NS_PER_MS)
 /* The longest sleep when there is nothing to do. */
@@ -512,6 +513,9 @@ dir_room(const struct dir *d)
 static void
 dir_read(struct sim *s, struct dir *d, int64_t now)
 {
+	/* An idle line starts sending when the first byte comes. */
+	if (d->qlen == 0 && d->outlen == 0 && d->line_t < now)
+		d->line_t = now;
 	while (dir_room(d) > 0) {
 		size_t tail = (d->qhead + d->qlen) % QUEUE_MAX;
 		size_t n = QUEUE_MAX - tail;
@@ -609,14 +613,20 @@ dir_pump(struct sim *s, struct dir *d, int64_t now)
 	size_t n;
 
 	dir_flush(s, d, now);
+	if (s->pause.active && d->line_t < now)
+		d->line_t = now;   /* a stalled line earns no credit */
 	if (d->outlen > 0 || d->qlen == 0 || s->pause.active)
 		return;
-	if (d->line_t < now - BURST_NS)
-		d->line_t = now - BURST_NS;
+	if (d->line_t < now - CATCHUP_NS)
+		d->line_t = now - CATCHUP_NS;
 	credit = now - d->line_t;
 	if (credit < s->byte_ns)
 		return;
 	n = (size_t)(credit / s->byte_ns);
+	/* The receiving end may have opened its port since the last look:
+	 * look now rather than lose bytes to our own polling interval. */
+	if (d->dst->hung)
+		end_recheck(d->dst, now);
 	if (n > d->qlen)
 		n = d->qlen;
 	if (n > TAKE_MAX)
