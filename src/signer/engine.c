@@ -230,6 +230,108 @@ register_hierarchy(struct engine *e, struct fe_err *err)
 	return 0;
 }
 
+/* Value of "key=" in a space-separated payload, into out. */
+static bool
+payload_field(const char *p, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key);
+	const char *q = p, *end;
+
+	while ((q = strstr(q, key)) != NULL) {
+		if ((q == p || q[-1] == ' ') && q[kl] == '=') {
+			q += kl + 1;
+			end = strchr(q, ' ');
+			if (end == NULL)
+				end = q + strlen(q);
+			if ((size_t)(end - q) >= n)
+				return false;
+			memcpy(out, q, (size_t)(end - q));
+			out[end - q] = '\0';
+			return true;
+		}
+		q += kl;
+	}
+	return false;
+}
+
+struct recover {
+	struct engine *e;
+	struct buf voids;          /* payloads of sign.void records */
+	int rc;
+	struct fe_err *err;
+};
+
+static int
+recover_cb(const struct clog_rec *r, void *arg)
+{
+	struct recover *rv = arg;
+	char id[REQ_ID_MAX + 1], issuer[64], serial[64], dec[32];
+	int rc;
+
+	if (strcmp(r->type, "sign") != 0 ||
+	    !payload_field((const char *)r->payload, "decision", dec,
+	    sizeof(dec)) || strcmp(dec, "issued") != 0)
+		return 0;
+	if (!payload_field((const char *)r->payload, "id", id, sizeof(id)) ||
+	    !payload_field((const char *)r->payload, "issuer", issuer,
+	    sizeof(issuer)) ||
+	    !payload_field((const char *)r->payload, "serial", serial,
+	    sizeof(serial)))
+		return 0;
+	rc = signerdb_serial_exists(rv->e->db, issuer, serial, rv->err);
+	if (rc < 0) {
+		rv->rc = rc;
+		return 1;
+	}
+	if (rc == 0)
+		(void)buf_printf(&rv->voids, "id=%s issuer=%s serial=%s "
+		    "log_seq=%llu reason=signed and logged but not stored "
+		    "before the signer stopped; never handed out\n", id,
+		    issuer, serial, (unsigned long long)r->seq);
+	return 0;
+}
+
+/*
+ * The log is written before the store is committed, so a crash between
+ * the two leaves an "issued" record whose certificate was never stored nor
+ * handed out.  Say so in the log (sign.void), once: the store remembers up
+ * to which record the log was checked.
+ */
+static int
+recover(struct engine *e, struct fe_err *err)
+{
+	struct recover rv = { e, { 0 }, 0, err };
+	int64_t checked;
+	char *line, *nl;
+	int rc;
+
+	buf_init(&rv.voids, 1 << 20);
+	if ((rc = signerdb_meta_get(e->db, "log_checked_seq", &checked,
+	    err)) != 0)
+		goto out;
+	if ((uint64_t)checked < clog_seq(e->log) &&
+	    (rc = clog_read_file(clog_path(e->log), (uint64_t)checked + 1,
+	    recover_cb, &rv, err)) < 0)
+		goto out;
+	if ((rc = rv.rc) != 0)
+		goto out;
+	buf_cstr(&rv.voids);
+	for (line = (char *)rv.voids.p; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if ((rc = clog_append(e->log, "sign.void", line, strlen(line),
+		    err)) != 0)
+			goto out;
+	}
+	if ((rc = signerdb_meta_set(e->db, "log_checked_seq",
+	    (int64_t)clog_seq(e->log), err)) != 0)
+		goto out;
+out:
+	buf_free(&rv.voids);
+	return rc;
+}
+
 int
 engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 {
@@ -285,6 +387,8 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 		signerdb_rollback(e->db);
 		goto fail;
 	}
+	if (recover(e, err) != 0)
+		goto fail;
 	fe_snprintf(note, sizeof(note), "version=%s config=%s profiles=%zu "
 	    "cas=%zu", FE_VERSION, conf_path, e->profiles.n, e->niss);
 	if (clog_append(e->log, "signer.start", note, strlen(note), err) != 0)

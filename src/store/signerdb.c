@@ -19,7 +19,8 @@ enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SERIAL_EXISTS, S_REQ_GET,
 	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
 	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
-	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S__MAX
+	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
+	S_META_SET, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -49,6 +50,8 @@ static const char *const sql[S__MAX] = {
 	[S_SESSION_BUMP] = "UPDATE meta SET v = v + 1 WHERE k = 'link_session'",
 	[S_SESSION_GET] = "SELECT v FROM meta WHERE k = 'link_session'",
 	[S_REVOCATION_GET] = "SELECT reason FROM revocation WHERE serial = ?",
+	[S_META_GET] = "SELECT v FROM meta WHERE k = ?",
+	[S_META_SET] = "UPDATE meta SET v = ? WHERE k = ?",
 };
 
 static const char *const migrations[] = {
@@ -74,7 +77,8 @@ static const char *const migrations[] = {
 	" der BLOB NOT NULL, PRIMARY KEY (issuer, number));",
 	/* 2: the link's session counter and other single values */
 	"CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
-	"INSERT INTO meta VALUES ('link_session', 0);",
+	"INSERT INTO meta VALUES ('link_session', 0);"
+	"INSERT INTO meta VALUES ('log_checked_seq', 0);",
 };
 
 struct signerdb {
@@ -509,5 +513,31 @@ signerdb_revocation_reason(struct signerdb *d, const char *serial,
 	if (rc != SQLITE_ROW)
 		return dberr(d, err, "looking up revocation");
 	*reason = sqlite3_column_int(st, 0);
+	return 0;
+}
+
+int
+signerdb_meta_get(struct signerdb *d, const char *k, int64_t *v,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_META_GET);
+
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "reading meta value");
+	*v = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int
+signerdb_meta_set(struct signerdb *d, const char *k, int64_t v,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_META_SET);
+
+	sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return dberr(d, err, "writing meta value");
 	return 0;
 }

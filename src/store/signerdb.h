@@ -80,6 +80,12 @@ int signerdb_next_session(struct signerdb *db, uint32_t *out,
 int signerdb_revocation_reason(struct signerdb *db, const char *serial,
     int *reason, struct fe_err *err);
 
+/* Single integer values kept by the signer (log_checked_seq, ...). */
+int signerdb_meta_get(struct signerdb *db, const char *k, int64_t *v,
+    struct fe_err *err);
+int signerdb_meta_set(struct signerdb *db, const char *k, int64_t v,
+    struct fe_err *err);
+
 /* Counts for status reports. */
 int signerdb_counts(struct signerdb *db, int64_t *certs, int64_t *revoked,
     struct fe_err *err);
