@@ -9,8 +9,9 @@
  * REQ_NAMES_MAX and nsubject <= REQ_SUBJECT_MAX; every value is non-empty,
  * shorter than REQ_VALUE_MAX, within its attribute's cap and without control
  * bytes; no subject attribute appears twice; days and not-after are never
- * both set and days is 1 to 99999 when set; the CSR is there; the digest is
- * SHA-256 of the input.  For a CSR that csr_parse() accepts: it re-encodes
+ * both set and days is 1 to 99999 when set; no header line has a NUL byte
+ * (the parser would see only what is before it); the CSR is there; the
+ * digest is SHA-256 of the input.  For a CSR that csr_parse() accepts: it re-encodes
  * to DER that parses again, and a PEM one begins with its own BEGIN
  * CERTIFICATE REQUEST line (nothing of another type is skipped in front).
  */
@@ -21,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "lib/buf.h"
 #include "pki/names.h"
 #include "pki/request.h"
 
@@ -49,8 +51,10 @@ value_ok(const char *v, size_t max)
 static void
 check_request(const struct sign_request *r, const uint8_t *data, size_t size)
 {
+	const char *line;
+	struct rd rd;
 	uint8_t d[32];
-	size_t i, j, n;
+	size_t i, j, n, len;
 
 	n = strnlen(r->id, sizeof(r->id));
 	check(n > 0 && n <= REQ_ID_MAX);
@@ -77,6 +81,9 @@ check_request(const struct sign_request *r, const uint8_t *data, size_t size)
 	check(r->days == 0 || r->not_after == 0);
 	check(r->days <= 99999);
 	check(r->csr != NULL);
+	rd_init(&rd, data, size);
+	while (rd_line(&rd, REQ_LINE_MAX, &line, &len) == 0 && len > 0)
+		check(memchr(line, '\0', len) == NULL);
 	check(EVP_Digest(data, size, d, NULL, EVP_sha256(), NULL) == 1);
 	check(memcmp(d, r->digest, 32) == 0);
 }
