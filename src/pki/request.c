@@ -419,6 +419,13 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 			blank = true;
 			break;
 		}
+		/* Keys are compared and not-after parsed as C strings: a NUL
+		 * would hide what follows it ("id\0x:", a cut date). */
+		if (memchr(line, '\0', llen) != NULL) {
+			fe_err_set(err, "request line %zu: has a NUL byte",
+			    lineno);
+			goto fail;
+		}
 		if (parse_header(r, line, llen, lineno, &seen, err) != 0)
 			goto fail;
 	}

@@ -182,6 +182,21 @@ request_with_bad_csr(void **state)
 	assert_non_null(strstr(err.msg, "request t-2: CSR: the PEM block has "
 	    "headers"));
 	buf_free(&b);
+
+	/* A NUL in a header line: "id\0x" compared as "id", a date cut. */
+	pem(&b, "foureyes-request 1\nid\001x: t-3\nprofile: tls-server\n"
+	    "days: 30\n\n", "CERTIFICATE REQUEST", NULL, der, derlen, "");
+	*(uint8_t *)memchr(b.p, 1, b.len) = '\0';
+	assert_int_equal(request_parse(b.p, b.len, &r, &err), FE_EINVAL);
+	assert_string_equal(err.msg, "request line 2: has a NUL byte");
+	buf_free(&b);
+	pem(&b, "foureyes-request 1\nid: t-4\nprofile: tls-server\n"
+	    "not-after: 2027-01-01\001T00:00:00Z\n\n", "CERTIFICATE REQUEST",
+	    NULL, der, derlen, "");
+	*(uint8_t *)memchr(b.p, 1, b.len) = '\0';
+	assert_int_equal(request_parse(b.p, b.len, &r, &err), FE_EINVAL);
+	assert_string_equal(err.msg, "request line 4: has a NUL byte");
+	buf_free(&b);
 }
 
 int
