@@ -5,7 +5,9 @@
  * every section for the keys the signer and the ceremony read.  The input
  * is copied and NUL-terminated, as conf_load() does with a file.
  *
- * Invariants (abort() when broken): the section list has no NULLs, no
+ * Invariants (abort() when broken): a text that loads has no line over
+ * CONF_MAX_LINE - 3 bytes (libinih would cut it in two, the second half
+ * read as a line of its own); the section list has no NULLs, no
  * duplicates and ends at conf_nsections(); a number conf_uint() accepts is
  * within its bounds; conf_enum() returns an index into its table; a list
  * from conf_list() has non-empty items without commas or blanks at their
@@ -137,6 +139,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ps == NULL)
 		abort();
 	if (conf_load_string("fuzz.ini", text, &c, &err) == 0) {
+		for (i = 0, j = 0; i <= size && text[i] != '\0'; i++) {
+			if (text[i] == '\n')
+				j = 0;
+			else
+				check(++j <= CONF_MAX_LINE - 3);
+		}
 		n = conf_nsections(c);
 		check(conf_section(c, n) == NULL);
 		for (i = 0; i < n; i++) {

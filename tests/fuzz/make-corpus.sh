@@ -118,6 +118,7 @@ sed 's/^key_usage = .*/key_usage = digitalSignature, keyCertSign/' "$p" \
 sed 's/^policies = .*/policies = 2.23.140.1.2.1, , 1.2/' "$p" >"$F/near-empty-item"
 sed 's/^\[profile tls-server\]/[profile ]/' "$p" >"$F/near-empty-name"
 { echo "[profile x]"; printf 'issuer = %0300d\n' 0; } >"$F/near-long-issuer"
+{ echo "[signer]"; printf 'crl_hours = 1%04090d\n' 0; } >"$F/near-long-line"
 
 # ---------------------------------------------------------------- shares
 for i in 1 2 3; do cp A/ca/shares/share-$i.txt "$S/share-$i.txt"; done
