@@ -158,8 +158,10 @@ clog_parse_line(const char *line, size_t len, struct clog_rec *r,
 			    "positive number");
 		seq = seq * 10 + d;
 	}
-	/* time: YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
-	if (flen[1] != 27 || f[1][19] != '.' || f[1][26] != 'Z')
+	/* time: YYYY-MM-DDTHH:MM:SS.uuuuuuZ.  A NUL would make
+	 * fe_time_parse() see only "YYYY-MM-DD" and pass what follows. */
+	if (flen[1] != 27 || memchr(f[1], '\0', 27) != NULL ||
+	    f[1][19] != '.' || f[1][26] != 'Z')
 		return fe_err_set(err, "time is not RFC 3339 UTC with "
 		    "microseconds");
 	memcpy(tbuf, f[1], 19);

@@ -89,12 +89,26 @@ int
 conf_load_string(const char *name, const char *text, struct conf **out,
     struct fe_err *err)
 {
+	const char *p;
 	struct conf *c;
+	size_t line, len;
 	int rc;
 
 	if (strlen(text) > CONF_MAX_BYTES)
 		return fe_err_set(err, "%s: larger than %d bytes", name,
 		    CONF_MAX_BYTES);
+	/* libinih reads a longer line in pieces of ini_max_line - 1 bytes
+	 * and parses each piece as a line: the value would be cut and the
+	 * rest taken as a key of its own. */
+	for (p = text, line = 1; *p != '\0'; line++) {
+		len = strcspn(p, "\n");
+		if (len > CONF_MAX_LINE - 3)
+			return fe_err_set(err, "%s: line %zu: longer than %d "
+			    "bytes", name, line, CONF_MAX_LINE - 3);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
 	setup_inih();
 	c = fe_calloc(1, sizeof(*c));
 	c->name = fe_strdup(name);

@@ -5,9 +5,11 @@
  * or from a file.  Caps: REQ_MAX_BYTES in all, REQ_LINE_MAX per header line,
  * REQ_NAMES_MAX names, REQ_SUBJECT_MAX subject attributes, RFC 5280 upper
  * bounds on attribute values.  Values must be printable UTF-8 without
- * control characters.  A CSR is accepted as PEM (one block, nothing but
- * white space after it) or DER (exactly one SEQUENCE, no trailing bytes).
+ * control characters.  A CSR is accepted as DER (exactly one SEQUENCE, no
+ * trailing bytes) or as PEM (one block, its BEGIN line first, no headers,
+ * the same DER inside, nothing but white space after it).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -100,15 +102,109 @@ id_ok(const char *s, size_t n)
 	return 0;
 }
 
+/* The first line of a PEM CSR must be its own BEGIN line (RFC 7468 section
+ * 7): libcrypto would skip lines, and blocks of other types, before it. */
+static bool
+pem_begins_csr(const uint8_t *p, size_t len)
+{
+	static const char *const first[] = {
+		"-----BEGIN CERTIFICATE REQUEST-----",
+		"-----BEGIN NEW CERTIFICATE REQUEST-----",
+	};
+	const uint8_t *nl = memchr(p, '\n', len);
+	size_t n = nl != NULL ? (size_t)(nl - p) : len, i;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+		if (n == strlen(first[i]) && memcmp(p, first[i], n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One PEM block, read without libcrypto's PEM_read_bio_X509_REQ: that one
+ * skips blocks of other types, decrypts a block with a Proc-Type header
+ * (asking for a pass phrase on the terminal when given no callback), and
+ * ignores bytes after the DER inside the block.
+ */
+static X509_REQ *
+csr_parse_pem(const uint8_t *p, size_t len, struct fe_err *err)
+{
+	X509_REQ *req = NULL;
+	char *name = NULL, *header = NULL, rest[64];
+	unsigned char *der = NULL;
+	const unsigned char *q;
+	long derlen = 0;
+	BIO *bio;
+	int n;
+
+	if (!pem_begins_csr(p, len)) {
+		fe_err_set(err, "CSR: the first line is not '-----BEGIN "
+		    "CERTIFICATE REQUEST-----' (RFC 2986, RFC 7468 section 7)");
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(p, (int)len);
+	if (bio == NULL)
+		fe_fatal("BIO_new_mem_buf");
+	if (PEM_read_bio(bio, &name, &header, &der, &derlen) != 1) {
+		fe_err_ssl(err, "CSR is not a valid PEM certificate request "
+		    "(RFC 2986, RFC 7468)");
+		goto out;
+	}
+	if (strcmp(name, "CERTIFICATE REQUEST") != 0 &&
+	    strcmp(name, "NEW CERTIFICATE REQUEST") != 0) {
+		/* Defensive: pem_begins_csr() made this the first block. */
+		fe_err_set(err, "CSR: a PEM block of type '%.40s', not a "
+		    "CERTIFICATE REQUEST", name);
+		goto out;
+	}
+	if (header[0] != '\0') {
+		fe_err_set(err, "CSR: the PEM block has headers (Proc-Type, "
+		    "an encrypted block?): RFC 7468 section 2 permits none");
+		goto out;
+	}
+	q = der;
+	req = d2i_X509_REQ(NULL, &q, derlen);
+	if (req == NULL) {
+		fe_err_ssl(err, "CSR: the PEM block is not a DER certificate "
+		    "request (RFC 2986)");
+		goto out;
+	}
+	if (q != der + derlen) {
+		fe_err_set(err, "CSR: %ld bytes after the DER certificate "
+		    "request inside the PEM block", (long)(der + derlen - q));
+		goto fail;
+	}
+	/* Only white space may follow the END line. */
+	while ((n = BIO_read(bio, rest, sizeof(rest))) > 0) {
+		for (int i = 0; i < n; i++) {
+			if (rest[i] != '\n' && rest[i] != '\r' &&
+			    rest[i] != ' ' && rest[i] != '\t') {
+				fe_err_set(err, "CSR: bytes after the END "
+				    "CERTIFICATE REQUEST line");
+				goto fail;
+			}
+		}
+	}
+	goto out;
+fail:
+	X509_REQ_free(req);
+	req = NULL;
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(bio);
+	return req;
+}
+
 X509_REQ *
 csr_parse(const uint8_t *p, size_t len, struct fe_err *err)
 {
 	static const char begin[] = "-----BEGIN ";
 	X509_REQ *req = NULL;
 	const uint8_t *q = p;
-	BIO *bio;
-	char rest[64];
-	int n;
 
 	if (len == 0) {
 		fe_err_set(err, "no CSR after the request headers");
@@ -119,33 +215,8 @@ csr_parse(const uint8_t *p, size_t len, struct fe_err *err)
 		    len, REQ_MAX_BYTES);
 		return NULL;
 	}
-	if (len >= sizeof(begin) - 1 && memcmp(p, begin, sizeof(begin) - 1) == 0) {
-		bio = BIO_new_mem_buf(p, (int)len);
-		if (bio == NULL)
-			fe_fatal("BIO_new_mem_buf");
-		req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-		if (req == NULL) {
-			fe_err_ssl(err, "CSR is not a valid PEM certificate "
-			    "request (RFC 2986, RFC 7468)");
-			BIO_free(bio);
-			return NULL;
-		}
-		/* Only white space may follow the END line. */
-		while ((n = BIO_read(bio, rest, sizeof(rest))) > 0) {
-			for (int i = 0; i < n; i++) {
-				if (rest[i] != '\n' && rest[i] != '\r' &&
-				    rest[i] != ' ' && rest[i] != '\t') {
-					fe_err_set(err, "CSR: bytes after the "
-					    "END CERTIFICATE REQUEST line");
-					X509_REQ_free(req);
-					BIO_free(bio);
-					return NULL;
-				}
-			}
-		}
-		BIO_free(bio);
-		return req;
-	}
+	if (len >= sizeof(begin) - 1 && memcmp(p, begin, sizeof(begin) - 1) == 0)
+		return csr_parse_pem(p, len, err);
 	req = d2i_X509_REQ(NULL, &q, (long)len);
 	if (req == NULL) {
 		fe_err_ssl(err, "CSR is not a valid DER certificate request "
@@ -347,6 +418,13 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 		if (llen == 0) {
 			blank = true;
 			break;
+		}
+		/* Keys are compared and not-after parsed as C strings: a NUL
+		 * would hide what follows it ("id\0x:", a cut date). */
+		if (memchr(line, '\0', llen) != NULL) {
+			fe_err_set(err, "request line %zu: has a NUL byte",
+			    lineno);
+			goto fail;
 		}
 		if (parse_header(r, line, llen, lineno, &seen, err) != 0)
 			goto fail;

@@ -281,6 +281,7 @@ parse_rejects_malformed(void **state)
 	struct fe_err err;
 	const char *z = "0000000000000000000000000000000000000000000000000000000000000000";
 	char line[400];
+	size_t n;
 	(void)state;
 	snprintf(line, sizeof(line), "01\t2026-01-01T00:00:00.000000Z\tt\tp\t%s\t%s", z, z);
 	assert_int_not_equal(clog_parse_line(line, strlen(line), &r, &err), 0);
@@ -289,6 +290,12 @@ parse_rejects_malformed(void **state)
 	snprintf(line, sizeof(line), "1\t2026-01-01T00:00:00.000000Z\tt\tp%%41\t%s\t%s", z, z);
 	assert_int_not_equal(clog_parse_line(line, strlen(line), &r, &err), 0);
 	assert_non_null(strstr(err.msg, "must be written plain"));
+	/* A NUL after the date: the rest of the time was never checked. */
+	snprintf(line, sizeof(line), "1\t2026-01-01Tzz:zz:zz.000000Z\tt\tp\t%s\t%s", z, z);
+	n = strlen(line);
+	line[12] = '\0';
+	assert_int_not_equal(clog_parse_line(line, n, &r, &err), 0);
+	assert_non_null(strstr(err.msg, "time is not RFC 3339"));
 	snprintf(line, sizeof(line), "1\t2026-01-01T00:00:00.000000Z\tt\tp%%0a\t%s\t%s", z, z);
 	assert_int_equal(clog_parse_line(line, strlen(line), &r, &err), 0);
 	assert_int_equal(r.len, 2);

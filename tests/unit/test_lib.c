@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <cmocka.h>
@@ -148,6 +149,31 @@ conf_rejects_duplicates_unknown_and_garbage(void **state)
 	conf_free(c);
 }
 
+/* libinih would read a longer line in two pieces: "k = AAA...", then the
+ * rest of the line as a key of its own. */
+static void
+conf_rejects_long_lines(void **state)
+{
+	char text[2 * CONF_MAX_LINE];
+	struct conf *c;
+	struct fe_err err;
+	int n;
+	(void)state;
+	n = snprintf(text, sizeof(text), "[s]\nk = %0*d\n",
+	    CONF_MAX_LINE - 3 - 4, 0);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	assert_int_equal(conf_load_string("l.ini", text, &c, &err), 0);
+	assert_int_equal(strlen(conf_str(c, "s", "k")), CONF_MAX_LINE - 7);
+	conf_free(c);
+	snprintf(text, sizeof(text), "[s]\nk = %0*dz = evil\n",
+	    CONF_MAX_LINE - 3 - 4 - 8 + 1, 0);
+	assert_int_not_equal(conf_load_string("l.ini", text, &c, &err), 0);
+	assert_string_equal(err.msg, "l.ini: line 2: longer than 4093 bytes");
+	snprintf(text, sizeof(text), "[s]\nk = %0*d", CONF_MAX_LINE, 0);
+	assert_int_not_equal(conf_load_string("l.ini", text, &c, &err), 0);
+	assert_string_equal(err.msg, "l.ini: line 2: longer than 4093 bytes");
+}
+
 int
 main(void)
 {
@@ -159,6 +185,7 @@ main(void)
 		cmocka_unit_test(time_parse_rejects_bad_dates),
 		cmocka_unit_test(conf_typed_getters_name_bad_values),
 		cmocka_unit_test(conf_rejects_duplicates_unknown_and_garbage),
+		cmocka_unit_test(conf_rejects_long_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
