@@ -107,7 +107,9 @@ sclient_submit(struct sclient *c, uint8_t kind, const uint8_t *body,
 	p->tag = c->next_tag++;
 	p->kind = kind;
 	p->body = fe_malloc(len ? len : 1);
-	memcpy(p->body, body, len);
+	/* An empty body (STATUS) may come as NULL: memcpy must not see it. */
+	if (len > 0)
+		memcpy(p->body, body, len);
 	p->len = len;
 	if (link_up(c->l) && link_send(c->l, kind, p->tag, body, len,
 	    err) != 0) {
