@@ -14,11 +14,18 @@
  * HEADER lines replace the default names and validity (a TLS server
  * certificate for bench.example.org, 90 days).
  *
+ * The machine may be shared: besides the wall-clock rate it prints the
+ * rate without the time this process spent waiting for its core while
+ * another process had it (/proc/self/schedstat), which is what the engine
+ * would do with the core to itself; syncs are waits for the disk and stay
+ * in both.
+ *
  * Then a second, cheaper pass over a sample of the same requests times the
- * stages one by one with the library functions the engine calls (parse,
- * checks, key check, CSR verification, build and sign, the signature alone,
- * encoding), so that the rest of the engine's time per issuance -- serial
- * look-ups, store, log, sync -- is the difference.  A last probe times
+ * stages one by one (thread CPU time) with the library functions the
+ * engine calls (parse, checks, key check, CSR verification, build and
+ * sign, the signature alone, encoding), so that the rest of the engine's
+ * time per issuance -- serial look-ups, store, log, sync -- is the
+ * difference.  A last probe times
  * fdatasync of a file beside the store, to show whether syncs are real.
  *
  * Output is one "key: value" per line for bench/run to read; the process
@@ -54,13 +61,44 @@
 #define SYNC_PROBES 50
 
 static double
-now_s(void)
+clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+	if (clock_gettime(id, &ts) != 0)
 		fe_fatal("clock_gettime: %s", strerror(errno));
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this thread: the stages of the breakdown do no I/O, and
+ * on a shared machine their wall time would count other processes. */
+static double
+thread_s(void)
+{
+	return clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Seconds this process has waited on a run queue, runnable but with
+ * another process on its core (/proc/self/schedstat, second field); 0 if
+ * the kernel does not say. */
+static double
+runq_wait_s(void)
+{
+	FILE *f = fopen("/proc/self/schedstat", "r");
+	unsigned long long run, wait;
+	int n;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (double)wait / 1e9 : 0;
 }
 
 /* User and system CPU seconds of this process so far. */
@@ -190,38 +228,38 @@ breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
 		fprintf(stderr, "issue: %s\n", err.msg);
 		goto out;
 	}
-	t = now_s();
+	t = thread_s();
 	for (i = 0; i < m; i++)
 		if (request_parse(reqs[i], lens[i], &r[i], &err) != 0) {
 			fprintf(stderr, "issue: breakdown: %s\n", err.msg);
 			goto out;
 		}
-	st->parse = (now_s() - t) / (double)m * 1e6;
+	st->parse = (thread_s() - t) / (double)m * 1e6;
 	if ((p = profile_find(ps, r[0]->profile)) == NULL ||
 	    (iss = engine_issuer(e, r[0]->issuer[0] ? r[0]->issuer :
 	    p->issuers[0])) == NULL) {
 		fprintf(stderr, "issue: breakdown: no profile or issuer\n");
 		goto out;
 	}
-	t = now_s();
+	t = thread_s();
 	for (i = 0; i < m; i++)
 		if (issue_check(p, iss, r[i], fe_now_sec(), &plan[i],
 		    &err) != 0) {
 			fprintf(stderr, "issue: breakdown: %s\n", err.msg);
 			goto out;
 		}
-	st->check = (now_s() - t) / (double)m * 1e6;
-	t = now_s();
+	st->check = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
 	for (i = 0; i < m; i++)
 		if (keycheck(plan[i].pub, &p->keys, &err) != 0)
 			goto out;
-	st->keycheck = (now_s() - t) / (double)m * 1e6;
-	t = now_s();
+	st->keycheck = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
 	for (i = 0; i < m; i++)
 		if (X509_REQ_verify(r[i]->csr, plan[i].pub) != 1)
 			goto out;
-	st->verify = (now_s() - t) / (double)m * 1e6;
-	t = now_s();
+	st->verify = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
 	for (i = 0; i < m; i++) {
 		serial_random(serial, &slen);
 		if (issue_build(p, iss, r[i], &plan[i], serial, slen, &x[i],
@@ -230,9 +268,9 @@ breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
 			goto out;
 		}
 	}
-	st->build = (now_s() - t) / (double)m * 1e6;
+	st->build = (thread_s() - t) / (double)m * 1e6;
 	/* The signature alone, over each certificate's own TBS bytes. */
-	t = now_s();
+	t = thread_s();
 	for (i = 0; i < m; i++) {
 		unsigned char *tbs = NULL, sig[1024];
 		size_t siglen = sizeof(sig);
@@ -247,8 +285,8 @@ breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
 		OPENSSL_free(tbs);
 		EVP_MD_CTX_free(md);
 	}
-	st->sign = (now_s() - t) / (double)m * 1e6;
-	t = now_s();
+	st->sign = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
 	for (i = 0; i < m; i++) {
 		unsigned char *der = NULL;
 		char fp[65], subj[512];
@@ -260,7 +298,7 @@ breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
 		    sizeof(subj));
 		OPENSSL_free(der);
 	}
-	st->encode = (now_s() - t) / (double)m * 1e6;
+	st->encode = (thread_s() - t) / (double)m * 1e6;
 	rc = 0;
 out:
 	for (i = 0; i < m; i++) {
@@ -314,7 +352,7 @@ main(int argc, char **argv)
 	struct sign_result *res;
 	struct stages st;
 	char run[32], *copy;
-	double t0, c0, el, cpu, us;
+	double t0, c0, w0, el, cpu, wait, us;
 	int rc;
 
 	if (argc < 8) {
@@ -355,22 +393,26 @@ main(int argc, char **argv)
 	if (run_engine(e, reqs, lens, warm, batch, res) != 0)
 		return 1;
 	c0 = cpu_s();
+	w0 = runq_wait_s();
 	t0 = now_s();
 	rc = run_engine(e, reqs + warm, lens + warm, n, batch, res);
 	el = now_s() - t0;
+	wait = runq_wait_s() - w0;
 	cpu = cpu_s() - c0;
 	if (rc != 0)
 		return 1;
-	us = el / (double)n * 1e6;
+	/* Wall time is CPU time, waits for the disk (syncs), and waits for
+	 * the core while another process has it.  The last is not the
+	 * engine's: rate_own_core leaves it out. */
+	us = (el - wait) / (double)n * 1e6;
 	printf("issued: %zu\n", n);
 	printf("batch: %zu\n", batch);
 	printf("seconds: %.3f\n", el);
-	printf("rate: %.1f\n", (double)n / el);
-	printf("us_per_issue: %.1f\n", us);
-	/* Wall time above CPU time is sync waits or another process on the
-	 * core. */
 	printf("cpu_seconds: %.3f\n", cpu);
-	printf("rate_by_cpu_time: %.1f\n", (double)n / cpu);
+	printf("runqueue_wait_seconds: %.3f\n", wait);
+	printf("rate: %.1f\n", (double)n / el);
+	printf("rate_own_core: %.1f\n", (double)n / (el - wait));
+	printf("us_per_issue_own_core: %.1f\n", us);
 
 	sample = n < SAMPLE_MAX ? n : SAMPLE_MAX;
 	if (breakdown(e, argv[1], reqs + warm, lens + warm, sample, &st) != 0)
