@@ -278,7 +278,9 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	    (rc = check_subject(p, r, err)) != 0 ||
 	    (rc = check_validity(p, iss, r, now, plan, err)) != 0)
 		return rc;
-	pub = X509_REQ_get0_pubkey(r->csr);
+	/* r->pub is NULL when OpenSSL cannot decode the key; asking again
+	 * puts its reason in the error queue. */
+	pub = r->pub != NULL ? r->pub : X509_REQ_get0_pubkey(r->csr);
 	if (pub == NULL)
 		return fe_err_ssl(err, "request %s: the CSR's public key "
 		    "cannot be decoded", r->id);
