@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -276,7 +278,9 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	    (rc = check_subject(p, r, err)) != 0 ||
 	    (rc = check_validity(p, iss, r, now, plan, err)) != 0)
 		return rc;
-	pub = X509_REQ_get0_pubkey(r->csr);
+	/* r->pub is NULL when OpenSSL cannot decode the key; asking again
+	 * puts its reason in the error queue. */
+	pub = r->pub != NULL ? r->pub : X509_REQ_get0_pubkey(r->csr);
 	if (pub == NULL)
 		return fe_err_ssl(err, "request %s: the CSR's public key "
 		    "cannot be decoded", r->id);
@@ -352,6 +356,123 @@ set_serial(X509 *x, const uint8_t *serial, size_t len, struct fe_err *err)
 	return rc;
 }
 
+/* DER of RSAPublicKey (RFC 8017 A.1.1) from n and e; NULL on failure. */
+static unsigned char *
+rsa_public_der(EVP_PKEY *pk, int *len)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
+	ASN1_TYPE *t;
+	ASN1_INTEGER *ai;
+	unsigned char *der = NULL;
+	int i;
+
+	if (seq == NULL)
+		fe_fatal("out of memory");
+	/* OpenSSL writes the magnitude of a negative number; leave those to
+	 * it (keycheck() refuses them anyway). */
+	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    BN_is_negative(n) || BN_is_negative(e))
+		goto out;
+	for (i = 0; i < 2; i++) {
+		if ((ai = BN_to_ASN1_INTEGER(i == 0 ? n : e, NULL)) == NULL)
+			goto out;
+		if ((t = ASN1_TYPE_new()) == NULL)
+			fe_fatal("out of memory");
+		ASN1_TYPE_set(t, V_ASN1_INTEGER, ai);
+		if (sk_ASN1_TYPE_push(seq, t) <= 0)
+			fe_fatal("out of memory");
+	}
+	if ((*len = i2d_ASN1_SEQUENCE_ANY(seq, &der)) <= 0) {
+		OPENSSL_free(der);
+		der = NULL;
+	}
+out:
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	BN_free(n);
+	BN_free(e);
+	return der;
+}
+
+/* The point of an EC key on P-256 or P-384, named, as i2o_ECPublicKey
+ * writes it (the key's own point format, uncompressed or compressed);
+ * *nid is the curve.  NULL for anything else. */
+static unsigned char *
+ec_public_point(EVP_PKEY *pk, int *nid, int *len)
+{
+	char name[64], form[32], enc[32];
+	unsigned char *pt;
+	size_t n, want;
+	bool full;
+
+	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_EC_ENCODING,
+	    enc, sizeof(enc), NULL) != 1 ||
+	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
+	    EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+	    name, sizeof(name), NULL) != 1 ||
+	    EVP_PKEY_get_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form, sizeof(form),
+	    NULL) != 1)
+		return NULL;
+	if ((*nid = OBJ_sn2nid(name)) == NID_undef)
+		*nid = EC_curve_nist2nid(name);
+	if (*nid == NID_X9_62_prime256v1)
+		n = 32;
+	else if (*nid == NID_secp384r1)
+		n = 48;
+	else
+		return NULL;
+	if (strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) == 0)
+		full = true;
+	else if (strcmp(form,
+	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) == 0)
+		full = false;
+	else
+		return NULL;
+	want = full ? 1 + 2 * n : 1 + n;
+	pt = OPENSSL_malloc(want);
+	if (pt == NULL)
+		fe_fatal("out of memory");
+	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pt,
+	    want, &n) != 1 || n != want ||
+	    (full ? pt[0] != 0x04 : pt[0] != 0x02 && pt[0] != 0x03)) {
+		OPENSSL_free(pt);
+		return NULL;
+	}
+	*len = (int)want;
+	return pt;
+}
+
+int
+issue_set_pubkey(X509 *x, EVP_PKEY *pk)
+{
+	X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
+	unsigned char *bits = NULL;
+	int len = 0, nid, ok = 0;
+
+	ERR_set_mark();
+	if (EVP_PKEY_is_a(pk, "RSA")) {
+		if ((bits = rsa_public_der(pk, &len)) != NULL)
+			ok = X509_PUBKEY_set0_param(xpk,
+			    OBJ_nid2obj(NID_rsaEncryption), V_ASN1_NULL, NULL,
+			    bits, len);
+	} else if (EVP_PKEY_is_a(pk, "EC")) {
+		if ((bits = ec_public_point(pk, &nid, &len)) != NULL)
+			ok = X509_PUBKEY_set0_param(xpk,
+			    OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+			    V_ASN1_OBJECT, OBJ_nid2obj(nid), bits, len);
+	}
+	if (ok == 1) {
+		ERR_clear_last_mark();
+		return 1;
+	}
+	OPENSSL_free(bits);
+	/* Any other key, or one of these in a form not handled above. */
+	ERR_pop_to_mark();
+	return X509_set_pubkey(x, pk);
+}
+
 static int
 set_validity(X509 *x, int64_t nb, int64_t na, struct fe_err *err)
 {
@@ -393,7 +514,7 @@ issue_build(const struct profile *p, const struct issuer *iss,
 	if (X509_set_version(x, X509_VERSION_3) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(iss->cert)) != 1 ||
 	    X509_set_subject_name(x, subj) != 1 ||
-	    X509_set_pubkey(x, plan->pub) != 1) {
+	    issue_set_pubkey(x, plan->pub) != 1) {
 		fe_err_ssl(err, "request %s: cannot build certificate", r->id);
 		goto out;
 	}

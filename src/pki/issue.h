@@ -61,6 +61,21 @@ struct ca_spec {
 int issue_ca_cert(EVP_PKEY *subject_key, const struct ca_spec *spec,
     X509 *issuer_cert, EVP_PKEY *issuer_key, X509 **out, struct fe_err *err);
 
+/*
+ * Set x's SubjectPublicKeyInfo to pk, as X509_set_pubkey() would, and
+ * like it return 1, or 0 with the reason in OpenSSL's error queue.  In
+ * OpenSSL 3.0 X509_set_pubkey() encodes the key with an OSSL_ENCODER and
+ * decodes the result into a second EVP_PKEY that it then throws away,
+ * about 240 us a certificate, more than a P-256 signature and a
+ * verification together.  RSA keys, and EC keys on named P-256 and P-384
+ * in uncompressed or compressed form, are written here from their
+ * parameters (RFC 3279 2.3.1, RFC 5480 2) exactly as OpenSSL's encoder
+ * writes them (tests/unit/test_issue.c compares the two); any other key
+ * goes through X509_set_pubkey().  x's X509_PUBKEY then has no cached
+ * EVP_PKEY: X509_get0_pubkey(x) is NULL until x is encoded and parsed.
+ */
+int issue_set_pubkey(X509 *x, EVP_PKEY *pk);
+
 /* The digest used with a signing key: SHA-384 for P-384, else SHA-256. */
 const EVP_MD *issue_md(EVP_PKEY *key);
 

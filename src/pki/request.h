@@ -58,6 +58,8 @@ struct sign_request {
 	uint64_t days;                   /* 0 when not-after is given */
 	int64_t not_after;               /* 0 when days is given */
 	X509_REQ *csr;
+	EVP_PKEY *pub;                   /* the CSR's key; NULL if OpenSSL
+	                                    cannot decode it (see csr_parse) */
 	uint8_t digest[32];              /* SHA-256 of the request bytes */
 };
 
@@ -66,8 +68,15 @@ int request_parse(const uint8_t *p, size_t len, struct sign_request **out,
     struct fe_err *err);
 void request_free(struct sign_request *r);
 
-/* Parse one CSR, PEM or DER, refusing trailing bytes. */
-X509_REQ *csr_parse(const uint8_t *p, size_t len, struct fe_err *err);
+/*
+ * Parse one CSR, PEM or DER, refusing trailing bytes.  *pub is its public
+ * key (the caller's to free), or NULL if OpenSSL cannot decode it; then
+ * X509_REQ_get0_pubkey() on the request puts the reason in OpenSSL's error
+ * queue.  Use *pub, not X509_REQ_get0_pubkey(): the request may be parsed
+ * without decoding the key into it (request.c, "The fast path").
+ */
+X509_REQ *csr_parse(const uint8_t *p, size_t len, EVP_PKEY **pub,
+    struct fe_err *err);
 
 /* Upper bound of a subject attribute value (RFC 5280 Appendix A). */
 size_t subj_attr_max(enum subj_attr a);

@@ -147,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sign_request *r = NULL;
 	struct fe_err err;
 	X509_REQ *req;
+	EVP_PKEY *pub;
 
 	if (request_parse(data, size, &r, &err) == 0) {
 		check(r != NULL);
@@ -154,10 +155,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_names(r);
 		request_free(r);
 	}
-	req = csr_parse(data, size, &err);
+	pub = NULL;
+	req = csr_parse(data, size, &pub, &err);
 	if (req != NULL) {
 		check_csr(req, data, size);
 		X509_REQ_free(req);
+		EVP_PKEY_free(pub);
 	}
 	ERR_clear_error();
 	return 0;

@@ -76,13 +76,15 @@ expect(const struct buf *b, const char *msg)
 {
 	struct fe_err err;
 	X509_REQ *req;
+	EVP_PKEY *pub = NULL;
 
 	err.msg[0] = '\0';
-	req = csr_parse(b->p, b->len, &err);
+	req = csr_parse(b->p, b->len, &pub, &err);
 	if (msg == NULL) {
 		if (req == NULL)
 			fail_msg("refused: %s", err.msg);
 		X509_REQ_free(req);
+		EVP_PKEY_free(pub);
 		return;
 	}
 	if (req != NULL)

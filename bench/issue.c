@@ -1,0 +1,453 @@
+/*
+ * issue.c - the engine's issuance rate, durable, on one thread.
+ *
+ *   issue CONFIG SHARE1 SHARE2 CSRFILE PROFILE N BATCH [HEADER...]
+ *
+ * Opens the signer engine on CONFIG (a signer.ini), unlocks it with two
+ * custodians' share files, builds N requests that differ only in their id
+ * (the same CSR: the engine parses it, checks the key and verifies its
+ * signature every time), and times engine_sign_batch over them in batches
+ * of BATCH.  Every batch is durable when the call returns: one fdatasync
+ * of the request log and one SQLite commit (synchronous=FULL) per batch.
+ * One batch is run first, untimed, to warm up the caches and the store.
+ *
+ * HEADER lines replace the default names and validity (a TLS server
+ * certificate for bench.example.org, 90 days).
+ *
+ * The machine may be shared: besides the wall-clock rate it prints the
+ * rate without the time this process spent waiting for its core while
+ * another process had it (/proc/self/schedstat), which is what the engine
+ * would do with the core to itself; syncs are waits for the disk and stay
+ * in both.
+ *
+ * Then a second, cheaper pass over a sample of the same requests times the
+ * stages one by one (thread CPU time) with the library functions the
+ * engine calls (parse, checks, key check, CSR verification, build and
+ * sign, the signature alone, encoding), so that the rest of the engine's
+ * time per issuance -- serial look-ups, store, log, sync -- is the
+ * difference.  A last probe times
+ * fdatasync of a file beside the store, to show whether syncs are real.
+ *
+ * Output is one "key: value" per line for bench/run to read; the process
+ * ends non-zero if any request is not issued.  Not part of `make check`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/resource.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "lib/seam.h"
+#include "pki/custody.h"
+#include "pki/issue.h"
+#include "pki/keycheck.h"
+#include "pki/profile.h"
+#include "pki/request.h"
+#include "signer/engine.h"
+
+#define N_MAX 1000000
+#define BATCH_MAX 4096
+#define SAMPLE_MAX 300
+#define CSR_MAX REQ_MAX_BYTES
+#define SYNC_PROBES 50
+
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) != 0)
+		fe_fatal("clock_gettime: %s", strerror(errno));
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this thread: the stages of the breakdown do no I/O, and
+ * on a shared machine their wall time would count other processes. */
+static double
+thread_s(void)
+{
+	return clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Seconds this process has waited on a run queue, runnable but with
+ * another process on its core (/proc/self/schedstat, second field); 0 if
+ * the kernel does not say. */
+static double
+runq_wait_s(void)
+{
+	FILE *f = fopen("/proc/self/schedstat", "r");
+	unsigned long long run, wait;
+	int n;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (double)wait / 1e9 : 0;
+}
+
+/* User and system CPU seconds of this process so far. */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		fe_fatal("getrusage: %s", strerror(errno));
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static unsigned long
+arg_ul(const char *s, const char *what, unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "issue: %s '%s' is not a number from %lu to "
+		    "%lu\n", what, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+read_file(const char *path, struct buf *out)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t tmp[4096];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "issue: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_add(out, tmp, n) != 0) {
+			fprintf(stderr, "issue: %s: over %d bytes\n", path,
+			    CSR_MAX);
+			exit(2);
+		}
+	if (ferror(f)) {
+		fprintf(stderr, "issue: %s: read error\n", path);
+		exit(2);
+	}
+	fclose(f);
+}
+
+/* Request i: headers, blank line, CSR. */
+static void
+make_request(struct buf *b, const char *run, size_t i, const char *profile,
+    char *const *hdr, size_t nhdr, const struct buf *csr)
+{
+	static const char *const def[] = { "subject: CN=bench.example.org",
+	    "dns: bench.example.org", "days: 90" };
+	size_t k;
+	int rc;
+
+	rc = buf_printf(b, "foureyes-request 1\nid: bench-%s-%zu\nprofile: %s\n",
+	    run, i, profile);
+	for (k = 0; rc == 0 && k < (nhdr ? nhdr : sizeof(def) / sizeof(*def));
+	    k++)
+		rc = buf_printf(b, "%s\n", nhdr ? hdr[k] : def[k]);
+	if (rc != 0 || buf_add(b, "\n", 1) != 0 ||
+	    buf_add(b, csr->p, csr->len) != 0)
+		fe_fatal("request %zu does not fit", i);
+}
+
+/* Run n requests through the engine in batches; 0 if all were issued. */
+static int
+run_engine(struct engine *e, uint8_t *const *reqs, const size_t *lens,
+    size_t n, size_t batch, struct sign_result *res)
+{
+	size_t i, k, m;
+	int bad = 0;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < batch ? n - i : batch;
+		if (engine_sign_batch(e, (const uint8_t *const *)&reqs[i],
+		    &lens[i], m, res) != 0)
+			bad = 1;
+		for (k = 0; k < m; k++) {
+			if (res[k].status != SIGN_ISSUED || res[k].replayed) {
+				if (!bad)
+					fprintf(stderr, "issue: request %zu "
+					    "not issued: %s\n", i + k,
+					    res[k].reason);
+				bad = 1;
+			}
+			sign_result_clear(&res[k]);
+		}
+	}
+	return bad;
+}
+
+struct stages {
+	double parse, check, keycheck, verify, build, sign, encode;
+};
+
+/* The engine's stages one at a time over the first m requests, in
+ * microseconds per request. */
+static int
+breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
+    const size_t *lens, size_t m, struct stages *st)
+{
+	struct conf *c = NULL;
+	struct profiles *ps = fe_calloc(1, sizeof(*ps));
+	struct sign_request **r = fe_calloc(m, sizeof(*r));
+	struct issue_plan *plan = fe_calloc(m, sizeof(*plan));
+	X509 **x = fe_calloc(m, sizeof(*x));
+	const struct profile *p;
+	const struct issuer *iss;
+	struct fe_err err;
+	uint8_t serial[SERIAL_MAX];
+	size_t i, slen;
+	double t;
+	int rc = 1;
+
+	if (conf_load(conf_path, &c, &err) != 0 ||
+	    profiles_load(c, ps, &err) != 0) {
+		fprintf(stderr, "issue: %s\n", err.msg);
+		goto out;
+	}
+	/* Parsed and freed one at a time: m requests alive at once would
+	 * put page faults in the time (about 30 kB each, fresh memory),
+	 * which the engine, freeing each batch, mostly does not see. */
+	t = thread_s();
+	for (i = 0; i < m; i++) {
+		if (request_parse(reqs[i], lens[i], &r[i], &err) != 0) {
+			fprintf(stderr, "issue: breakdown: %s\n", err.msg);
+			goto out;
+		}
+		request_free(r[i]);
+		r[i] = NULL;
+	}
+	st->parse = (thread_s() - t) / (double)m * 1e6;
+	for (i = 0; i < m; i++)
+		if (request_parse(reqs[i], lens[i], &r[i], &err) != 0)
+			goto out;
+	if ((p = profile_find(ps, r[0]->profile)) == NULL ||
+	    (iss = engine_issuer(e, r[0]->issuer[0] ? r[0]->issuer :
+	    p->issuers[0])) == NULL) {
+		fprintf(stderr, "issue: breakdown: no profile or issuer\n");
+		goto out;
+	}
+	t = thread_s();
+	for (i = 0; i < m; i++)
+		if (issue_check(p, iss, r[i], fe_now_sec(), &plan[i],
+		    &err) != 0) {
+			fprintf(stderr, "issue: breakdown: %s\n", err.msg);
+			goto out;
+		}
+	st->check = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
+	for (i = 0; i < m; i++)
+		if (keycheck(plan[i].pub, &p->keys, &err) != 0)
+			goto out;
+	st->keycheck = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
+	for (i = 0; i < m; i++)
+		if (X509_REQ_verify(r[i]->csr, plan[i].pub) != 1)
+			goto out;
+	st->verify = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
+	for (i = 0; i < m; i++) {
+		serial_random(serial, &slen);
+		if (issue_build(p, iss, r[i], &plan[i], serial, slen, &x[i],
+		    &err) != 0) {
+			fprintf(stderr, "issue: breakdown: %s\n", err.msg);
+			goto out;
+		}
+	}
+	st->build = (thread_s() - t) / (double)m * 1e6;
+	/* The signature alone, over each certificate's own TBS bytes. */
+	t = thread_s();
+	for (i = 0; i < m; i++) {
+		unsigned char *tbs = NULL, sig[1024];
+		size_t siglen = sizeof(sig);
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		int tlen = i2d_re_X509_tbs(x[i], &tbs);
+
+		if (md == NULL || tlen <= 0 ||
+		    EVP_DigestSignInit(md, NULL, issue_md(iss->key), NULL,
+		    iss->key) != 1 ||
+		    EVP_DigestSign(md, sig, &siglen, tbs, (size_t)tlen) != 1)
+			fe_fatal("breakdown: signing the TBS failed");
+		OPENSSL_free(tbs);
+		EVP_MD_CTX_free(md);
+	}
+	st->sign = (thread_s() - t) / (double)m * 1e6;
+	t = thread_s();
+	for (i = 0; i < m; i++) {
+		unsigned char *der = NULL;
+		char fp[65], subj[512];
+
+		if (i2d_X509(x[i], &der) <= 0)
+			fe_fatal("breakdown: i2d_X509");
+		cert_fingerprint(x[i], fp);
+		X509_NAME_oneline(X509_get_subject_name(x[i]), subj,
+		    sizeof(subj));
+		OPENSSL_free(der);
+	}
+	st->encode = (thread_s() - t) / (double)m * 1e6;
+	rc = 0;
+out:
+	for (i = 0; i < m; i++) {
+		X509_free(x[i]);
+		request_free(r[i]);
+	}
+	free(x);
+	free(plan);
+	free(r);
+	free(ps);
+	conf_free(c);
+	return rc;
+}
+
+/* Microseconds per append-and-fdatasync of `bytes` to a file in dir. */
+static double
+sync_probe(const char *dir, size_t bytes)
+{
+	char path[1024];
+	char *blk = fe_calloc(1, bytes);
+	double t, total = 0;
+	int fd, i;
+
+	fe_snprintf(path, sizeof(path), "%s/.bench-sync-probe.%ld", dir,
+	    (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	if (fd < 0)
+		fe_fatal("%s: %s", path, strerror(errno));
+	for (i = 0; i < SYNC_PROBES; i++) {
+		t = now_s();
+		if (write(fd, blk, bytes) != (ssize_t)bytes ||
+		    fdatasync(fd) != 0)
+			fe_fatal("%s: %s", path, strerror(errno));
+		total += now_s() - t;
+	}
+	close(fd);
+	unlink(path);
+	free(blk);
+	return total / SYNC_PROBES * 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct engine *e = NULL;
+	struct share sh[2];
+	struct fe_err err;
+	struct buf csr, *rb;
+	uint8_t **reqs;
+	size_t *lens, n, batch, i, warm, sample;
+	struct sign_result *res;
+	struct stages st;
+	char run[32], *copy;
+	double t0, c0, w0, el, cpu, wait, us;
+	int rc;
+
+	if (argc < 8) {
+		fprintf(stderr, "usage: issue CONFIG SHARE1 SHARE2 CSRFILE "
+		    "PROFILE N BATCH [HEADER...]\n");
+		return 2;
+	}
+	n = arg_ul(argv[6], "N", 1, N_MAX);
+	batch = arg_ul(argv[7], "BATCH", 1, BATCH_MAX);
+	buf_init(&csr, CSR_MAX);
+	read_file(argv[4], &csr);
+	if (share_read_file(argv[2], &sh[0], &err) != 0 ||
+	    share_read_file(argv[3], &sh[1], &err) != 0 ||
+	    engine_open(argv[1], &e, &err) != 0 ||
+	    engine_unlock(e, sh, 2, &err) != 0) {
+		fprintf(stderr, "issue: %s\n", err.msg);
+		return 1;
+	}
+	share_wipe(&sh[0]);
+	share_wipe(&sh[1]);
+
+	/* Ids unique across runs on the same store. */
+	fe_snprintf(run, sizeof(run), "%lld-%ld", (long long)fe_now_sec(),
+	    (long)getpid());
+	warm = batch;
+	reqs = fe_calloc(warm + n, sizeof(*reqs));
+	lens = fe_calloc(warm + n, sizeof(*lens));
+	rb = fe_calloc(warm + n, sizeof(*rb));
+	for (i = 0; i < warm + n; i++) {
+		buf_init(&rb[i], REQ_MAX_BYTES);
+		make_request(&rb[i], run, i, argv[5], &argv[8],
+		    (size_t)(argc - 8), &csr);
+		reqs[i] = rb[i].p;
+		lens[i] = rb[i].len;
+	}
+	res = fe_calloc(batch, sizeof(*res));
+
+	if (run_engine(e, reqs, lens, warm, batch, res) != 0)
+		return 1;
+	c0 = cpu_s();
+	w0 = runq_wait_s();
+	t0 = now_s();
+	rc = run_engine(e, reqs + warm, lens + warm, n, batch, res);
+	el = now_s() - t0;
+	wait = runq_wait_s() - w0;
+	cpu = cpu_s() - c0;
+	if (rc != 0)
+		return 1;
+	/* Wall time is CPU time, waits for the disk (syncs), and waits for
+	 * the core while another process has it.  The last is not the
+	 * engine's: rate_own_core leaves it out. */
+	us = (el - wait) / (double)n * 1e6;
+	printf("issued: %zu\n", n);
+	printf("batch: %zu\n", batch);
+	printf("seconds: %.3f\n", el);
+	printf("cpu_seconds: %.3f\n", cpu);
+	printf("runqueue_wait_seconds: %.3f\n", wait);
+	printf("rate: %.1f\n", (double)n / el);
+	printf("rate_own_core: %.1f\n", (double)n / (el - wait));
+	printf("us_per_issue_own_core: %.1f\n", us);
+
+	sample = n < SAMPLE_MAX ? n : SAMPLE_MAX;
+	if (breakdown(e, argv[1], reqs + warm, lens + warm, sample, &st) != 0)
+		return 1;
+	printf("us_parse: %.1f\n", st.parse);
+	printf("us_check: %.1f\n", st.check);
+	printf("us_check_keycheck: %.1f\n", st.keycheck);
+	printf("us_check_csr_verify: %.1f\n", st.verify);
+	printf("us_build_and_sign: %.1f\n", st.build);
+	printf("us_build_sign_only: %.1f\n", st.sign);
+	printf("us_encode_fingerprint: %.1f\n", st.encode);
+	printf("us_store_log_rest: %.1f\n", us - st.parse - st.check -
+	    st.build - st.encode);
+
+	copy = fe_strdup(argv[1]);
+	printf("us_fdatasync_per_batch: %.1f\n", sync_probe(dirname(copy),
+	    batch * 300));
+	free(copy);
+
+	for (i = 0; i < warm + n; i++)
+		buf_free(&rb[i]);
+	free(rb);
+	free(reqs);
+	free(lens);
+	free(res);
+	buf_free(&csr);
+	engine_close(e);
+	return 0;
+}
