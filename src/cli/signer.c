@@ -131,7 +131,7 @@ cmd_signer(int argc, char **argv)
 		    &err) != 0)
 			goto fail;
 		cfg.baud = (unsigned)u;
-		if (conf_uint(conf, "link", "window", 1, 32, 16, &u, &err) != 0)
+		if (conf_uint(conf, "link", "window", 1, 32, 8, &u, &err) != 0)
 			goto fail;
 		cfg.params.window = (unsigned)u;
 		if (conf_uint(conf, "link", "frame_payload", 16, 1024, 1024, &u,

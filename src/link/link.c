@@ -35,7 +35,9 @@ enum state { ST_DOWN, ST_HELLO_SENT, ST_UP };
 struct txseg {
 	bool used;
 	bool acked;
+	bool resent;             /* no RTT sample from it (Karn) */
 	uint64_t order;          /* tx_order of its last transmission */
+	uint64_t first;          /* tx_order of its first transmission */
 	uint32_t seq;
 	uint16_t len;
 	int64_t sent_ms;
@@ -63,6 +65,7 @@ struct link {
 	size_t txq_off;
 	struct txseg win[LINK_WINDOW_MAX];
 	uint64_t tx_order;         /* counts DATA transmissions */
+	int64_t srtt_ms, rttvar_ms, rto_ms;  /* RFC 6298 estimator */
 	uint32_t next_seq;         /* seq of the next new DATA frame */
 	uint32_t base_seq;         /* lowest unacknowledged seq */
 
@@ -93,7 +96,7 @@ link_now_ms(void)
 void
 link_params_default(struct link_params *p)
 {
-	p->window = 16;
+	p->window = 8;
 	p->baud = 115200;
 	p->frame_payload = LINK_MAX_PAYLOAD;
 	p->t_ack_ms = 20;
@@ -112,10 +115,36 @@ frame_ms(const struct link *l)
 	return wire * 10 * 1000 / (l->p.baud ? l->p.baud : 115200) + 1;
 }
 
+/*
+ * The retransmission timeout (RFC 6298): before any round trip has been
+ * measured, the time the window takes on the line in both directions (the
+ * answers queue behind requests on a busy line); afterwards SRTT + 4 RTTVAR.
+ * Samples come only from frames sent once (Karn's rule).
+ */
 static int64_t
 rto_initial(const struct link *l)
 {
-	return frame_ms(l) * (int64_t)(l->p.window + 1) + 200;
+	if (l->rto_ms > 0)
+		return l->rto_ms;
+	return 2 * frame_ms(l) * (int64_t)(l->p.window + 1) + 200;
+}
+
+static void
+rtt_sample(struct link *l, int64_t r)
+{
+	if (l->srtt_ms == 0) {
+		l->srtt_ms = r;
+		l->rttvar_ms = r / 2;
+	} else {
+		int64_t d = l->srtt_ms > r ? l->srtt_ms - r : r - l->srtt_ms;
+		l->rttvar_ms = (3 * l->rttvar_ms + d) / 4;
+		l->srtt_ms = (7 * l->srtt_ms + r) / 8;
+	}
+	l->rto_ms = l->srtt_ms + 4 * l->rttvar_ms + 2 * frame_ms(l);
+	if (l->rto_ms < 200)
+		l->rto_ms = 200;
+	if (l->rto_ms > 10000)
+		l->rto_ms = 10000;
 }
 
 struct link *
@@ -208,6 +237,7 @@ static void
 reset_transfer(struct link *l)
 {
 	memset(l->win, 0, sizeof(l->win));
+	l->srtt_ms = l->rttvar_ms = l->rto_ms = 0;
 	l->next_seq = 1;
 	l->base_seq = 1;
 	l->rx_ack = 0;
@@ -328,9 +358,13 @@ send_data(struct link *l, struct txseg *s)
 	f.seq = s->seq;
 	f.len = s->len;
 	memcpy(f.payload, s->data, s->len);
+	if (s->order != 0)
+		s->resent = true;
 	emit(l, &f, false);
 	s->sent_ms = link_now_ms();
 	s->order = ++l->tx_order;
+	if (s->first == 0)
+		s->first = s->order;
 }
 
 /* Put queued message bytes into new DATA frames while the window allows
@@ -371,6 +405,7 @@ handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 {
 	uint32_t s;
 	uint64_t newest = 0;       /* latest transmission known to arrive */
+	int64_t now = link_now_ms();
 	struct txseg *t;
 	int i;
 
@@ -378,8 +413,10 @@ handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 		t = &l->win[s % LINK_WINDOW_MAX];
 		if (t->used && !t->acked && s <= ack) {
 			t->acked = true;
-			if (t->order > newest)
-				newest = t->order;
+			if (!t->resent)
+				rtt_sample(l, now - t->sent_ms);
+			if (t->first > newest)
+				newest = t->first;
 		}
 	}
 	for (i = 0; i < 32; i++) {
@@ -389,16 +426,20 @@ handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 		if (s - l->base_seq >= l->next_seq - l->base_seq)
 			continue;            /* not in flight */
 		t = &l->win[s % LINK_WINDOW_MAX];
-		if (t->used && t->seq == s) {
+		if (t->used && t->seq == s && !t->acked) {
 			t->acked = true;
-			if (t->order > newest)
-				newest = t->order;
+			if (!t->resent)
+				rtt_sample(l, now - t->sent_ms);
+			if (t->first > newest)
+				newest = t->first;
 		}
 	}
 	/*
 	 * The line keeps order: a frame whose last transmission went out
 	 * before one that is now known to have arrived was lost.  Send it
-	 * again at once.  This is exact, so it needs no timer and no limit.
+	 * again at once.  Of a frame sent more than once we cannot tell
+	 * which copy arrived, so only its first transmission counts as
+	 * evidence (the earliest any copy can have left).
 	 */
 	if (newest != 0) {
 		for (s = l->base_seq; s != l->next_seq; s++) {
@@ -641,7 +682,7 @@ timers(struct link *l)
 			 * peer restarting): losses to noise are not congestion
 			 * and waiting longer would only slow recovery. */
 			if (now - l->last_rx_ms >= t->rto_ms)
-				t->rto_ms = t->rto_ms * 2 > 5000 ? 5000 :
+				t->rto_ms = t->rto_ms * 2 > 10000 ? 10000 :
 				    t->rto_ms * 2;
 			else
 				t->rto_ms = rto_initial(l);

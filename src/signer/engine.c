@@ -81,7 +81,7 @@ load_link(struct engine *e, struct conf *c, struct fe_err *err)
 	if (conf_uint(c, "link", "baud", 1200, 4000000, 115200, &e->link.baud,
 	    err) != 0 ||
 	    conf_bool(c, "link", "rtscts", false, &e->link.rtscts, err) != 0 ||
-	    conf_uint(c, "link", "window", 1, 32, 16, &e->link.window,
+	    conf_uint(c, "link", "window", 1, 32, 8, &e->link.window,
 	    err) != 0 ||
 	    conf_uint(c, "link", "frame_payload", 16, 1024, 1024,
 	    &e->link.frame_payload, err) != 0)

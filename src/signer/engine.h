@@ -30,7 +30,7 @@ struct engine_link {
 	char key[1024];           /* the link key file */
 	uint64_t baud;            /* 115200 */
 	bool rtscts;              /* hardware flow control */
-	uint64_t window;          /* frames in flight, 1..32 (16) */
+	uint64_t window;          /* frames in flight, 1..32 (8) */
 	uint64_t frame_payload;   /* largest frame payload, 16..1024 (1024) */
 };
 const struct engine_link *engine_link_config(const struct engine *e);

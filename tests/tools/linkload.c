@@ -38,7 +38,7 @@ main(int argc, char **argv)
 {
 	const char *device = NULL, *keyfile = NULL, *csrfile = NULL,
 	    *prefix = "load", *profile = "tls-server", *results = NULL;
-	unsigned long n = 100, timeout = 600, baud = 115200, window = 16,
+	unsigned long n = 100, timeout = 600, baud = 115200, window = 8,
 	    frame = LINK_MAX_PAYLOAD;
 	struct sclient_cfg cfg;
 	struct sclient *c;
@@ -46,7 +46,7 @@ main(int argc, char **argv)
 	struct fe_err err;
 	struct item *it;
 	uint8_t *csr;
-	size_t csrlen, answered = 0, issued = 0, i;
+	size_t csrlen, answered = 0, issued = 0, i, result_bytes = 0;
 	int64_t t0, t1, end;
 	struct buf req;
 	FILE *out = NULL;
@@ -109,6 +109,8 @@ main(int argc, char **argv)
 		/* tags were given out 1..n in order */
 		i = res.tag - it[0].tag;
 		if (i < n && !it[i].done) {
+			/* kind, tag, length, status: 10 bytes of message */
+			result_bytes += 10 + res.len;
 			it[i].done = 1;
 			it[i].status = res.status;
 			answered++;
@@ -148,8 +150,9 @@ main(int argc, char **argv)
 		const struct link_stats *s = sclient_stats(c);
 		double secs = (double)(t1 - t0) / 1000.0;
 		printf("requests %lu answered %zu issued %zu seconds %.2f "
-		    "certs_per_sec %.2f\n", n, answered, issued, secs,
-		    secs > 0 ? (double)issued / secs : 0.0);
+		    "certs_per_sec %.2f result_bytes %zu\n", n, answered,
+		    issued, secs, secs > 0 ? (double)issued / secs : 0.0,
+		    result_bytes);
 		printf("client bytes_out %llu bytes_in %llu frames_out %llu "
 		    "frames_in %llu retransmits %llu fast_retransmits %llu "
 		    "noise %llu bad_mac %llu stale %llu duplicates %llu "
