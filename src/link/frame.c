@@ -12,8 +12,9 @@
  * session number first: frame_mac_ok()) nor the rules of one type (session
  * 0 in HELLO, seq 0 outside DATA, the payload of HELLO and HELLO_ACK): those
  * are the session layer's.  Keys are the caller's; the full HMAC output is
- * wiped here.  Nothing is allocated here (libcrypto's one-shot MAC keeps its
- * own context for the call).
+ * wiped here.  This file allocates nothing (bodies live on the stack);
+ * libcrypto's one-shot EVP_Q_mac() does allocate and free its own context
+ * on each call, some 7 us a frame, far inside the line's 11.5 kB/s.
  *
  * CRC-32 is table-driven here because none of the libraries we link exposes
  * one (libcrypto has none, and zlib is not a dependency); the table is the

@@ -52,7 +52,9 @@ struct frame {
 /*
  * Encode f: body with MAC (key, dir) and CRC, COBS-encoded, followed by
  * 0x00.  Returns the number of bytes written to out (at most
- * LINK_MAX_WIRE).  f->len must be <= LINK_MAX_PAYLOAD (else fe_fatal).
+ * LINK_MAX_WIRE).  f->len must be <= LINK_MAX_PAYLOAD, f->type a known
+ * type and dir LINK_FROM_CLIENT or LINK_FROM_SIGNER (else fe_fatal).
+ * Deterministic: the same frame, key and dir give the same bytes.
  */
 size_t frame_encode(const struct frame *f, const uint8_t key[LINK_KEY_LEN],
     uint8_t dir, uint8_t out[LINK_MAX_WIRE]);
@@ -71,12 +73,15 @@ enum frame_verdict {
 enum frame_verdict frame_decode(const uint8_t *wire, size_t len,
     struct frame *f, struct fe_err *err);
 
-/* Constant-time check of f->mac under key for a frame sent by dir. */
+/* Constant-time check of f->mac under key for a frame sent by dir (one of
+ * enum link_dir, else fe_fatal). */
 bool frame_mac_ok(const struct frame *f, const uint8_t key[LINK_KEY_LEN],
     uint8_t dir);
 
 /* Cuts a byte stream into frames at 0x00.  A run longer than
- * LINK_MAX_WIRE is noise: dropped up to the next 0x00 and counted. */
+ * LINK_MAX_WIRE is noise: dropped up to the next 0x00 and counted.  Empty
+ * runs are skipped.  cb gets the deframer's own buffer and must not feed
+ * or reset the deframer. */
 struct deframer {
 	uint8_t buf[LINK_MAX_WIRE];
 	size_t len;
@@ -90,7 +95,8 @@ void deframer_feed(struct deframer *d, const uint8_t *p, size_t n,
 
 /* COBS (exposed for tests and the fuzz target).  cobs_encode writes at most
  * n + n/254 + 1 bytes; cobs_decode returns the decoded length or -1 for
- * malformed input (a 0x00 inside, or a code running past the end). */
+ * malformed input (empty, a 0x00 inside, or a code running past the end)
+ * or output longer than outmax. */
 size_t cobs_encode(const uint8_t *in, size_t n, uint8_t *out);
 long cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t outmax);
 

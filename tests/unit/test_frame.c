@@ -656,11 +656,14 @@ test_trailing_missing(void **state)
 		/* One byte more than the header says (good CRC). */
 		w = hand_frame(1, FT_DATA, (uint16_t)p, p + 1, wire);
 		assert_int_equal(frame_decode(wire, w, &f, &err), FV_NOISE);
+		if (p < LINK_MAX_PAYLOAD)
+			assert_non_null(strstr(err.msg, "makes it"));
 		/* One byte less. */
 		if (p > 0) {
 			w = hand_frame(1, FT_DATA, (uint16_t)p, p - 1, wire);
 			assert_int_equal(frame_decode(wire, w, &f, &err),
 			    FV_NOISE);
+			assert_non_null(strstr(err.msg, "makes it"));
 		}
 	}
 }
