@@ -16,4 +16,10 @@ check "the CRL lists the revoked demo certificate" bash -c \
 	"openssl verify -crl_check -CAfile $D/ca/certs/root.pem -untrusted $D/ca/certs/server.pem -CRLfile $D/server.crl $D/www.example.org.pem 2>&1 | grep -q 'certificate revoked'"
 check "the signer's request log verifies" fe log verify $D/signer-requests.log
 check "the ceremony transcript verifies" fe log verify $D/ca/ceremony.log
+check "the demo issued over the serial line (link sessions in the signer's log)" \
+	grep -q 'link.session' $D/signer-requests.log
+check "the log extracted over the line verifies and matches the signer's" bash -c \
+	"fe log verify $D/signer-extracted.log && n=\$(wc -l <$D/signer-extracted.log) && head -n \$n $D/signer-requests.log | cmp - $D/signer-extracted.log"
+check "the demo leaves no service running after ONCE=1" bash -c \
+	"! pgrep -f 'fe-linesim --link-a $PWD/out' >/dev/null"
 done_testing
