@@ -464,7 +464,7 @@ clog_open(const char *path, struct clog **out, struct fe_err *err)
 		if ((rc = fe_read_file(path, CLOG_MAX_FILE, &p, &len, err)) != 0)
 			goto fail;
 		keep = len;
-		if (p[len - 1] != '\n') {
+		if (len > 0 && p[len - 1] != '\n') {
 			/* Torn tail: keep up to the last complete line. */
 			while (keep > 0 && p[keep - 1] != '\n')
 				keep--;
