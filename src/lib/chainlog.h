@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "file.h"
 #include "seam.h"
 
 #define CLOG_MAX_PAYLOAD (64 * 1024)
@@ -95,8 +96,5 @@ typedef int (*clog_cb)(const struct clog_rec *r, void *arg);
 int clog_read_file(const char *path, uint64_t from, clog_cb cb, void *arg,
     struct fe_err *err);
 
-/* Read a whole file (at most max bytes) into memory; caller frees. */
-int fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
-    struct fe_err *err);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "file.h"
 
 struct entry {
 	char *sec;
@@ -135,42 +136,20 @@ conf_load_string(const char *name, const char *text, struct conf **out,
 int
 conf_load(const char *path, struct conf **out, struct fe_err *err)
 {
-	struct buf b;
-	char chunk[8192];
-	ssize_t n;
-	int fd, rc;
+	uint8_t *p;
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fe_err_sys(err, "%s: cannot open configuration", path);
-	buf_init(&b, CONF_MAX_BYTES);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fe_err_sys(err, "%s: cannot read", path);
-			close(fd);
-			buf_free(&b);
-			return FE_EIO;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) != 0) {
-			close(fd);
-			buf_free(&b);
-			return fe_err_set(err, "%s: larger than %d bytes",
-			    path, CONF_MAX_BYTES);
-		}
+	if ((rc = fe_read_file(path, CONF_MAX_BYTES, &p, &len, err)) != 0) {
+		fe_err_prefix(err, "configuration");
+		return rc;
 	}
-	close(fd);
-	buf_cstr(&b);
-	if (memchr(b.p, '\0', b.len) != NULL) {
-		buf_free(&b);
+	if (memchr(p, '\0', len) != NULL) {
+		free(p);
 		return fe_err_set(err, "%s: contains a NUL byte", path);
 	}
-	rc = conf_load_string(path, (char *)b.p, out, err);
-	buf_free(&b);
+	rc = conf_load_string(path, (char *)p, out, err);
+	free(p);
 	return rc;
 }
 

@@ -1,0 +1,18 @@
+/*
+ * file.h - reading a whole file into memory, bounded.
+ */
+#ifndef FE_FILE_H
+#define FE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Read a whole file (at most max bytes) into memory, NUL-terminated (the
+ * NUL not counted in *len); the caller frees *out.  A larger file is
+ * refused with "larger than MAX bytes". */
+int fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+    struct fe_err *err);
+
+#endif
