@@ -21,5 +21,5 @@ check "the demo issued over the serial line (link sessions in the signer's log)"
 check "the log extracted over the line verifies and matches the signer's" bash -c \
 	"fe log verify $D/signer-extracted.log && n=\$(wc -l <$D/signer-extracted.log) && head -n \$n $D/signer-requests.log | cmp - $D/signer-extracted.log"
 check "the demo leaves no service running after ONCE=1" bash -c \
-	"! pgrep -f 'fe-linesim --link-a $PWD/out' >/dev/null"
+	"! pgrep -f 'fe-linesi[m] --link-a $PWD/out' >/dev/null"
 done_testing
