@@ -289,7 +289,25 @@ signer_serve(struct engine *e, const char *device,
 		flush_rejects(&s, false);
 	}
 	flush_rejects(&s, true);
-	log_event(&s, "signer.stop", "signal");
+	{
+		const struct link_stats *st = link_get_stats(s.l);
+		fe_snprintf(text, sizeof(text), "signal frames_in=%llu "
+		    "frames_out=%llu bytes_in=%llu bytes_out=%llu noise=%llu "
+		    "bad_mac=%llu stale=%llu duplicates=%llu retransmits=%llu "
+		    "fast_retransmits=%llu sessions=%llu",
+		    (unsigned long long)st->frames_in,
+		    (unsigned long long)st->frames_out,
+		    (unsigned long long)st->bytes_in,
+		    (unsigned long long)st->bytes_out,
+		    (unsigned long long)st->noise,
+		    (unsigned long long)st->bad_mac,
+		    (unsigned long long)st->stale_session,
+		    (unsigned long long)st->duplicates,
+		    (unsigned long long)st->retransmits,
+		    (unsigned long long)st->fast_retransmits,
+		    (unsigned long long)st->sessions);
+		log_event(&s, "signer.stop", text);
+	}
 	if (fd >= 0)
 		close(fd);
 	link_free(s.l);

@@ -94,7 +94,7 @@ kill -9 $SIG; wait $SIG 2>/dev/null
 sleep 0.5
 start_signer
 check "after kill -9 and restart every request was answered and issued" wait $LOAD
-check "after kill -9: no serial twice" bash -c "test -z \"\$(awk '{print \$3}' kill.txt | sort | uniq -d)\""
+check "after kill -9: no serial twice" bash -c "test -z \"\$(awk '\$3 != \"-\" {print \$3}' kill.txt | sort | uniq -d)\""
 
 # 1 % corrupted bytes and the cable pulled, with small frames.
 stop_signer; stop_sim
@@ -104,11 +104,11 @@ check "the line simulator restarts with 1 % flipped bytes and cable pulls" \
 start_signer
 check "$N_FAULT requests through 1 % corruption and pulled cables, all issued" \
 	linkload --device line-c --key client.key --csr a.csr -n "$N_FAULT" --prefix fault \
-	--frame 64 --window 32 --results fault.txt --timeout 600
+	--frame 64 --window 32 --results fault.txt --timeout $((120 + 2 * N_FAULT))
 kill -USR1 $SIM; sleep 0.3
 check "the simulator really corrupted bytes and pulled the cable" bash -c \
 	"awk '/^flipped/ {f+=\$2} /^pulls/ {p+=\$2} END {exit !(f > 100 && p > 0)}' sim.stats"
-check "no serial twice under faults" bash -c "test -z \"\$(awk '{print \$3}' fault.txt | sort | uniq -d)\""
+check "no serial twice under faults" bash -c "test -z \"\$(awk '\$3 != \"-\" {print \$3}' fault.txt | sort | uniq -d)\""
 
 # The signer's log and the client's results agree: for each id, the issued
 # serials minus those voided after a crash are exactly the one the client got.
