@@ -66,6 +66,8 @@ struct link {
 	struct txseg win[LINK_WINDOW_MAX];
 	uint64_t tx_order;         /* counts DATA transmissions */
 	int64_t srtt_ms, rttvar_ms, rto_ms;  /* RFC 6298 estimator */
+	int64_t probe_ms;          /* when the last stall probe was sent */
+	int64_t last_data_ms;      /* when the last DATA frame was sent */
 	uint32_t next_seq;         /* seq of the next new DATA frame */
 	uint32_t base_seq;         /* lowest unacknowledged seq */
 
@@ -362,6 +364,7 @@ send_data(struct link *l, struct txseg *s)
 		s->resent = true;
 	emit(l, &f, false);
 	s->sent_ms = link_now_ms();
+	l->last_data_ms = s->sent_ms;
 	s->order = ++l->tx_order;
 	if (s->first == 0)
 		s->first = s->order;
@@ -398,6 +401,48 @@ fill_window(struct link *l)
 		l->txq.len -= l->txq_off;
 		l->txq_off = 0;
 	}
+}
+
+/* Every unacknowledged frame whose last transmission went out before the
+ * transmission numbered `newest` (known to have arrived) was lost. */
+static void
+resend_before(struct link *l, uint64_t newest)
+{
+	struct txseg *t;
+	uint32_t s;
+
+	if (newest == 0)
+		return;
+	for (s = l->base_seq; s != l->next_seq; s++) {
+		t = &l->win[s % LINK_WINDOW_MAX];
+		if (t->used && !t->acked && t->order < newest) {
+			send_data(l, t);
+			l->stats.fast_retransmits++;
+		}
+	}
+}
+
+/*
+ * A stall probe: a PING whose payload is its own place in the
+ * transmission order.  The peer echoes it in the PONG; since the line
+ * keeps order, every frame sent before the PING that the PONG's
+ * acknowledgement does not cover was lost.  Sent when frames wait for an
+ * acknowledgement and nothing newer can be sent to bring the evidence.
+ */
+static void
+send_probe(struct link *l)
+{
+	struct frame f;
+	uint64_t o = ++l->tx_order;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	f.type = FT_PING;
+	f.len = 8;
+	for (i = 0; i < 8; i++)
+		f.payload[i] = (uint8_t)(o >> (56 - 8 * i));
+	emit(l, &f, false);
+	l->probe_ms = link_now_ms();
 }
 
 static void
@@ -441,15 +486,7 @@ handle_acks(struct link *l, uint32_t ack, uint32_t sack)
 	 * which copy arrived, so only its first transmission counts as
 	 * evidence (the earliest any copy can have left).
 	 */
-	if (newest != 0) {
-		for (s = l->base_seq; s != l->next_seq; s++) {
-			t = &l->win[s % LINK_WINDOW_MAX];
-			if (t->used && !t->acked && t->order < newest) {
-				send_data(l, t);
-				l->stats.fast_retransmits++;
-			}
-		}
-	}
+	resend_before(l, newest);
 	while (l->base_seq != l->next_seq &&
 	    l->win[l->base_seq % LINK_WINDOW_MAX].acked) {
 		l->win[l->base_seq % LINK_WINDOW_MAX].used = false;
@@ -638,12 +675,29 @@ on_wire_frame(const uint8_t *wire, size_t len, void *arg)
 	case FT_DATA:
 		handle_data(l, &f);
 		break;
-	case FT_PING:
+	case FT_PING: {
+		struct frame pong;
 		l->stats.pings++;
-		send_simple(l, FT_PONG);
+		memset(&pong, 0, sizeof(pong));
+		pong.type = FT_PONG;
+		if (f.len == 8) {
+			pong.len = 8;
+			memcpy(pong.payload, f.payload, 8);
+		}
+		emit(l, &pong, false);
+		break;
+	}
+	case FT_PONG:
+		if (f.len == 8) {
+			uint64_t o = 0;
+			int i;
+			for (i = 0; i < 8; i++)
+				o = o << 8 | f.payload[i];
+			if (o <= l->tx_order)
+				resend_before(l, o);
+		}
 		break;
 	case FT_ACK:
-	case FT_PONG:
 		break;
 	default:
 		reject(l, "unexpected frame type", &f);
@@ -690,6 +744,14 @@ timers(struct link *l)
 		}
 	}
 	fill_window(l);
+	/* Stalled: frames wait for acknowledgement, nothing new can go out,
+	 * and the last frame has had time to arrive and be acknowledged. */
+	if (l->base_seq != l->next_seq && l->wire_off == l->wire.len &&
+	    (l->next_seq - l->base_seq >= l->p.window ||
+	    l->txq.len == l->txq_off) &&
+	    now - l->last_data_ms >= 2 * frame_ms(l) + l->p.t_ack_ms + 20 &&
+	    now - l->probe_ms >= 4 * frame_ms(l) + l->p.t_ack_ms + 80)
+		send_probe(l);
 	if (l->ack_now || (l->ack_due_ms != 0 && now >= l->ack_due_ms))
 		send_simple(l, FT_ACK);
 	if (now - l->last_tx_ms >= l->p.t_idle_ms)
