@@ -222,6 +222,26 @@ link_get_stats(const struct link *l)
 	return &l->stats;
 }
 
+void
+link_stats_format(const struct link_stats *st, char *out, size_t n)
+{
+	(void)fe_snprintf_ok(out, n, "frames_in=%llu frames_out=%llu "
+	    "bytes_in=%llu bytes_out=%llu noise=%llu bad_mac=%llu stale=%llu "
+	    "duplicates=%llu retransmits=%llu fast_retransmits=%llu "
+	    "sessions=%llu",
+	    (unsigned long long)st->frames_in,
+	    (unsigned long long)st->frames_out,
+	    (unsigned long long)st->bytes_in,
+	    (unsigned long long)st->bytes_out,
+	    (unsigned long long)st->noise,
+	    (unsigned long long)st->bad_mac,
+	    (unsigned long long)st->stale_session,
+	    (unsigned long long)st->duplicates,
+	    (unsigned long long)st->retransmits,
+	    (unsigned long long)st->fast_retransmits,
+	    (unsigned long long)st->sessions);
+}
+
 size_t
 link_unacked(const struct link *l)
 {

@@ -91,6 +91,8 @@ void link_reset(struct link *l);
 /* Bytes queued or sent but not yet acknowledged. */
 size_t link_unacked(const struct link *l);
 const struct link_stats *link_get_stats(const struct link *l);
+/* "frames_in=N frames_out=N ..." for logs and reports. */
+void link_stats_format(const struct link_stats *st, char *out, size_t n);
 /* Read a link key file: 64 hex digits and a newline, mode 0600 or
  * stricter (made at the ceremony, installed on both hosts). */
 int link_key_read(const char *path, uint8_t key[LINK_KEY_LEN],

@@ -290,22 +290,9 @@ signer_serve(struct engine *e, const char *device,
 	}
 	flush_rejects(&s, true);
 	{
-		const struct link_stats *st = link_get_stats(s.l);
-		fe_snprintf(text, sizeof(text), "signal frames_in=%llu "
-		    "frames_out=%llu bytes_in=%llu bytes_out=%llu noise=%llu "
-		    "bad_mac=%llu stale=%llu duplicates=%llu retransmits=%llu "
-		    "fast_retransmits=%llu sessions=%llu",
-		    (unsigned long long)st->frames_in,
-		    (unsigned long long)st->frames_out,
-		    (unsigned long long)st->bytes_in,
-		    (unsigned long long)st->bytes_out,
-		    (unsigned long long)st->noise,
-		    (unsigned long long)st->bad_mac,
-		    (unsigned long long)st->stale_session,
-		    (unsigned long long)st->duplicates,
-		    (unsigned long long)st->retransmits,
-		    (unsigned long long)st->fast_retransmits,
-		    (unsigned long long)st->sessions);
+		char counts[512];
+		link_stats_format(link_get_stats(s.l), counts, sizeof(counts));
+		fe_snprintf(text, sizeof(text), "signal %s", counts);
 		log_event(&s, "signer.stop", text);
 	}
 	if (fd >= 0)

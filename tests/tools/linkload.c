@@ -153,21 +153,9 @@ main(int argc, char **argv)
 		    "certs_per_sec %.2f result_bytes %zu\n", n, answered,
 		    issued, secs, secs > 0 ? (double)issued / secs : 0.0,
 		    result_bytes);
-		printf("client bytes_out %llu bytes_in %llu frames_out %llu "
-		    "frames_in %llu retransmits %llu fast_retransmits %llu "
-		    "noise %llu bad_mac %llu stale %llu duplicates %llu "
-		    "sessions %llu\n",
-		    (unsigned long long)s->bytes_out,
-		    (unsigned long long)s->bytes_in,
-		    (unsigned long long)s->frames_out,
-		    (unsigned long long)s->frames_in,
-		    (unsigned long long)s->retransmits,
-		    (unsigned long long)s->fast_retransmits,
-		    (unsigned long long)s->noise,
-		    (unsigned long long)s->bad_mac,
-		    (unsigned long long)s->stale_session,
-		    (unsigned long long)s->duplicates,
-		    (unsigned long long)s->sessions);
+		char counts[512];
+		link_stats_format(s, counts, sizeof(counts));
+		printf("client %s\n", counts);
 	}
 	sclient_close(c);
 	free(it);
