@@ -609,7 +609,7 @@ dir_carry(struct sim *s, struct dir *d, uint8_t b)
 static void
 dir_pump(struct sim *s, struct dir *d, int64_t now)
 {
-	int64_t credit;
+	int64_t credit, catchup;
 	size_t n;
 
 	dir_flush(s, d, now);
@@ -617,8 +617,10 @@ dir_pump(struct sim *s, struct dir *d, int64_t now)
 		d->line_t = now;   /* a stalled line earns no credit */
 	if (d->outlen > 0 || d->qlen == 0 || s->pause.active)
 		return;
-	if (d->line_t < now - CATCHUP_NS)
-		d->line_t = now - CATCHUP_NS;
+	/* At under 500 baud a single byte takes longer than CATCHUP_NS. */
+	catchup = s->byte_ns > CATCHUP_NS ? s->byte_ns : CATCHUP_NS;
+	if (d->line_t < now - catchup)
+		d->line_t = now - catchup;
 	credit = now - d->line_t;
 	if (credit < s->byte_ns)
 		return;

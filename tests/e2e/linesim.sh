@@ -72,6 +72,12 @@ check "the counters on exit: bytes each way, nothing lost" bash -c \
 	 grep -qx 'delivered_b_to_a 11520' st && grep -qx 'flipped_a_to_b 0' st &&
 	 grep -qx 'pauses 0' st && grep -qx 'pulls 0' st"
 
+# A slow line: one byte takes 33 ms, longer than any burst allowance.
+head -c 15 in.bin >slow.bin
+sim --baud 300 && xfer a b slow.bin slowout.bin && unsim
+check "at 300 baud 15 bytes arrive unchanged in about 0.5 s (took $SECS s)" \
+	bash -c "cmp slow.bin slowout.bin && $PY -c 'import sys; sys.exit(not 0.4 <= float(\"$SECS\") <= 0.9)'"
+
 # --- bit flips ----------------------------------------------------------------
 # A faster line for the statistics: 23040 bytes take 0.25 s at 921600.
 for run in 1 2; do

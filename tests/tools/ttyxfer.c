@@ -90,11 +90,11 @@ main(int argc, char **argv)
 {
 	long idle = 400, timeout = 60000;
 	struct fe_err err;
-	uint8_t *in, *got;
-	size_t inlen, off = 0, gotlen = 0;
+	uint8_t *in = NULL, *got = NULL;
+	size_t inlen = 0, off = 0, gotlen = 0;
 	int64_t start, last;
 	double t0 = 0, tlast = 0;
-	int from, to, i = 1;
+	int from = -1, to = -1, i = 1, rc = 1;
 	FILE *f;
 
 	while (i + 1 < argc && argv[i][0] == '-') {
@@ -116,12 +116,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (read_file(argv[i + 2], &in, &inlen) != 0)
-		return 1;
+		goto out;
 	got = fe_malloc(XFER_MAX);
 	if ((to = tty_open(argv[i + 1], 115200, false, &err)) < 0 ||
 	    (from = tty_open(argv[i], 115200, false, &err)) < 0) {
 		fprintf(stderr, "ttyxfer: %s\n", err.msg);
-		return 1;
+		goto out;
 	}
 
 	start = last = mono_ms();
@@ -139,17 +139,18 @@ main(int argc, char **argv)
 		if (now - start >= timeout) {
 			fprintf(stderr, "ttyxfer: timed out after %ld ms\n",
 			    timeout);
-			return 3;
+			rc = 3;
+			goto out;
 		}
 		if (poll(p, 2, 10) < 0 && errno != EINTR) {
 			perror("ttyxfer: poll");
-			return 1;
+			goto out;
 		}
 		if (off < inlen && (p[1].revents & POLLOUT) != 0) {
 			n = write(from, in + off, inlen - off);
 			if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				perror("ttyxfer: write");
-				return 1;
+				goto out;
 			}
 			if (n > 0) {
 				off += (size_t)n;
@@ -161,7 +162,7 @@ main(int argc, char **argv)
 			n = read(to, got + gotlen, XFER_MAX - gotlen);
 			if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				perror("ttyxfer: read");
-				return 1;
+				goto out;
 			}
 			if (n > 0) {
 				gotlen += (size_t)n;
@@ -171,21 +172,25 @@ main(int argc, char **argv)
 			if (gotlen == XFER_MAX) {
 				fprintf(stderr, "ttyxfer: more than %u bytes "
 				    "received\n", XFER_MAX);
-				return 1;
+				goto out;
 			}
 		}
 	}
-	close(from);
-	close(to);
 	f = fopen(argv[i + 3], "wb");
 	if (f == NULL || fwrite(got, 1, gotlen, f) != gotlen ||
 	    fclose(f) != 0) {
 		fprintf(stderr, "ttyxfer: %s: write failed\n", argv[i + 3]);
-		return 1;
+		goto out;
 	}
 	printf("sent %zu received %zu seconds %.3f\n", inlen, gotlen,
 	    gotlen > 0 ? tlast - t0 : 0.0);
+	rc = 0;
+out:
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
 	free(in);
 	free(got);
-	return 0;
+	return rc;
 }
