@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "lib/buf.h"
 #include "lib/chainlog.h"
+#include "lib/file.h"
 #include "lib/conf.h"
 #include "lib/seam.h"
 #include "lib/version.h"

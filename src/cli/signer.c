@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "lib/buf.h"
 #include "lib/chainlog.h"
+#include "lib/file.h"
 #include "lib/conf.h"
 #include "link/client.h"
 #include "pki/request.h"

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "chainlog.h"
+#include "file.h"
 
 #define DOMAIN "foureyes-log-v1\n"
 
@@ -351,10 +352,13 @@ clog_read_file(const char *path, uint64_t from, clog_cb cb, void *arg,
 	struct clog_rec rec;
 	int rc;
 
-	if ((rc = clog_verify_file(path, NULL, NULL, err)) != 0)
-		return rc;
+	/* One read: the bytes handed out are the bytes that were verified. */
 	if ((rc = fe_read_file(path, CLOG_MAX_FILE, &p, &len, err)) != 0)
 		return rc;
+	if ((rc = clog_verify_mem(path, p, len, NULL, NULL, err)) != 0) {
+		free(p);
+		return rc;
+	}
 	rd_init(&r, p, len);
 	rc = 0;
 	while (rc == 0 && rd_line(&r, CLOG_MAX_LINE, &line, &llen) == 0) {

@@ -29,7 +29,6 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "file.h"
 #include "seam.h"
 
 #define CLOG_MAX_PAYLOAD (64 * 1024)

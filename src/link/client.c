@@ -215,20 +215,9 @@ sclient_call(struct sclient *c, uint8_t kind, const uint8_t *body,
 	    link_up(c->l) ? "up" : "not established");
 }
 
-size_t
-sclient_outstanding(const struct sclient *c)
-{
-	return c->npend;
-}
-
 const struct link_stats *
 sclient_stats(const struct sclient *c)
 {
 	return link_get_stats(c->l);
 }
 
-bool
-sclient_up(const struct sclient *c)
-{
-	return link_up(c->l);
-}

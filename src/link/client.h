@@ -48,8 +48,6 @@ void sclient_result_clear(struct sclient_result *r);
 int sclient_call(struct sclient *c, uint8_t kind, const uint8_t *body,
     size_t len, int timeout_ms, struct sclient_result *res,
     struct fe_err *err);
-size_t sclient_outstanding(const struct sclient *c);
 const struct link_stats *sclient_stats(const struct sclient *c);
-bool sclient_up(const struct sclient *c);
 
 #endif

@@ -198,12 +198,6 @@ link_attach(struct link *l, int fd)
 	l->wire_off = 0;
 }
 
-int
-link_fd(const struct link *l)
-{
-	return l->fd;
-}
-
 bool
 link_up(const struct link *l)
 {
@@ -240,18 +234,6 @@ link_stats_format(const struct link_stats *st, char *out, size_t n)
 	    (unsigned long long)st->retransmits,
 	    (unsigned long long)st->fast_retransmits,
 	    (unsigned long long)st->sessions);
-}
-
-size_t
-link_unacked(const struct link *l)
-{
-	size_t n = l->txq.len - l->txq_off;
-	uint32_t s;
-
-	for (s = l->base_seq; s != l->next_seq; s++)
-		if (!l->win[s % LINK_WINDOW_MAX].acked)
-			n += l->win[s % LINK_WINDOW_MAX].len;
-	return n;
 }
 
 /* Drop all per-session transfer state (not the message queues). */

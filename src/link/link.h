@@ -68,7 +68,6 @@ void link_free(struct link *l);
 
 /* The line's file descriptor (non-blocking); -1 when the line is gone. */
 void link_attach(struct link *l, int fd);
-int link_fd(const struct link *l);
 
 /* Queue a message.  Fails when the body is over LINK_MSG_MAX or the queue
  * over LINK_TXQ_MAX. */
@@ -88,8 +87,6 @@ bool link_up(const struct link *l);
 uint32_t link_session(const struct link *l);
 /* Client: forget the session and start a new handshake. */
 void link_reset(struct link *l);
-/* Bytes queued or sent but not yet acknowledged. */
-size_t link_unacked(const struct link *l);
 const struct link_stats *link_get_stats(const struct link *l);
 /* "frames_in=N frames_out=N ..." for logs and reports. */
 void link_stats_format(const struct link_stats *st, char *out, size_t n);

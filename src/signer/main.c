@@ -21,6 +21,7 @@
 
 #include "lib/buf.h"
 #include "lib/chainlog.h"
+#include "lib/file.h"
 #include "pki/crl.h"
 #include "signer/engine.h"
 #include "signer/serve.h"

@@ -118,6 +118,12 @@ answer(struct server *s, uint32_t tag, uint8_t status, const void *p,
 }
 
 static void
+answer_text(struct server *s, uint32_t tag, uint8_t status, const char *text)
+{
+	answer(s, tag, status, text, strlen(text));
+}
+
+static void
 handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
     size_t len)
 {
@@ -135,15 +141,15 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 		if (res.status == SIGN_ISSUED)
 			answer(s, tag, MSG_OK, res.der, res.derlen);
 		else
-			answer(s, tag, res.status == SIGN_REFUSED ? MSG_REFUSED :
-			    MSG_FAILED, res.reason, strlen(res.reason));
+			answer_text(s, tag, res.status == SIGN_REFUSED ?
+			    MSG_REFUSED : MSG_FAILED, res.reason);
 		sign_result_clear(&res);
 		break;
 	case MSG_REVOKE:
 		sp = memchr(body, ' ', len);
 		if (sp == NULL || memchr(body, '\0', len) != NULL) {
-			answer(s, tag, MSG_REFUSED, "expected 'SERIAL REASON'",
-			    24);
+			answer_text(s, tag, MSG_REFUSED, "REVOKE: expected "
+			    "'SERIAL REASON'");
 			break;
 		}
 		*sp = '\0';
@@ -151,19 +157,19 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 		if (reason < 0) {
 			fe_err_set(&err, "'%.40s' is not an RFC 5280 reason",
 			    sp + 1);
-			answer(s, tag, MSG_REFUSED, err.msg, strlen(err.msg));
+			answer_text(s, tag, MSG_REFUSED, err.msg);
 			break;
 		}
 		rc = engine_revoke(s->e, (char *)body, reason, &err);
 		if (rc == 0)
-			answer(s, tag, MSG_OK, "revoked", 7);
+			answer_text(s, tag, MSG_OK, "revoked");
 		else
-			answer(s, tag, rc == FE_EDB || rc == FE_EIO ? MSG_FAILED :
-			    MSG_REFUSED, err.msg, strlen(err.msg));
+			answer_text(s, tag, rc == FE_EDB || rc == FE_EIO ? MSG_FAILED :
+			    MSG_REFUSED, err.msg);
 		break;
 	case MSG_CRL:
 		if (engine_crl(s->e, (char *)body, &der, &dlen, &err) != 0) {
-			answer(s, tag, MSG_REFUSED, err.msg, strlen(err.msg));
+			answer_text(s, tag, MSG_REFUSED, err.msg);
 			break;
 		}
 		answer(s, tag, MSG_OK, der, dlen);
@@ -172,7 +178,7 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 	case MSG_STATUS:
 		buf_init(&b, 4096);
 		if (engine_status_text(s->e, &b, &err) != 0) {
-			answer(s, tag, MSG_FAILED, err.msg, strlen(err.msg));
+			answer_text(s, tag, MSG_FAILED, err.msg);
 		} else {
 			(void)buf_printf(&b, "session: %u\n",
 			    link_session(s->l));
@@ -188,19 +194,20 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 		rd_init(&r, body, len);
 		if (rd_u64be(&r, &from) != 0 || rd_u32be(&r, &max) != 0 ||
 		    rd_left(&r) != 0) {
-			answer(s, tag, MSG_REFUSED, "LOGS takes 12 bytes", 19);
+			answer_text(s, tag, MSG_REFUSED, "LOGS: expected 12 bytes "
+			    "(8-byte first record, 4-byte count)");
 			break;
 		}
 		buf_init(&b, LINK_MSG_MAX - 16);
 		if (engine_logs(s->e, from, max, &b, &err) != 0)
-			answer(s, tag, MSG_FAILED, err.msg, strlen(err.msg));
+			answer_text(s, tag, MSG_FAILED, err.msg);
 		else
 			answer(s, tag, MSG_OK, b.p, b.len);
 		buf_free(&b);
 		break;
 	}
 	default:
-		answer(s, tag, MSG_FAILED, "unknown message kind", 20);
+		answer_text(s, tag, MSG_FAILED, "unknown message kind");
 		break;
 	}
 }

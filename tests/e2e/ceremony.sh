@@ -49,7 +49,7 @@ refuses "the same share twice is refused" "given twice" \
 # A mistyped line: change one hex digit of the first data line.
 awk 'BEGIN{d=0} /^1: /&&!d{c=substr($0,4,1); r=(c=="0")?"1":"0"; $0=substr($0,1,3) r substr($0,5); d=1} {print}' \
 	$S/share-2.txt >typo.txt
-refuses "a mistyped line is named by its line number" "line" \
+refuses "a mistyped line is refused" "does not match" \
 	sig --share $S/share-1.txt --share typo.txt unlock
 cp _check.out typo.out
 check "the typo message names the line and says it is a typing error" \
@@ -60,7 +60,8 @@ check "the typo message names the line and says it is a typing error" \
 # look like ceremony A: its checks fail, or its commitment does not match.
 cid=$(sed -n 's/^ceremony //p' $S/share-1.txt)
 sed "s/^ceremony .*/ceremony $cid/" B/ca/shares/share-2.txt >wrong.txt
-refuses "an edited share is refused" "share" \
+refuses "a share whose ceremony line was edited is refused by its line checks" \
+	"the ceremony id or the share number was changed" \
 	sig --share $S/share-1.txt --share wrong.txt unlock
 
 # Unlock failures are logged on the signer.

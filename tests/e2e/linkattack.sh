@@ -173,6 +173,22 @@ check "... the HELLO is logged as '$BADLINKMAC'" \
 	wait_until 3 more_rejects "$BADLINKMAC" "$b0"
 check "... and no session was made" test "$(nrec link.session)" = "$s0"
 
+# --- 6b. malformed and unknown messages inside a good session -------------------
+raw() {
+	local want=$1 text=$2; shift 2
+	linkattack $K raw "$@" >raw.out 2>&1 &&
+	    grep -q "status $want" raw.out && grep -qF "$text" raw.out
+}
+check "a REVOKE without 'SERIAL REASON' is refused and says so" \
+	raw 1 "REVOKE: expected 'SERIAL REASON'" --kind 2 --body nospace
+check "a REVOKE with an unknown reason is refused and names it" \
+	raw 1 "'bored' is not an RFC 5280 reason" --kind 2 --body "0123 bored"
+check "a LOGS of the wrong length is refused and says what it takes" \
+	raw 1 "LOGS: expected 12 bytes" --kind 5 --body x
+check "an unknown message kind fails and says so" \
+	raw 2 "unknown message kind" --kind 77 --body x
+check "... and the signer is still up" fe signer $K --timeout 20 status
+
 # --- 7. the log -----------------------------------------------------------------
 check "the signer is still running" kill -0 "$SIG"
 check "SIGTERM stops it (exit 0, no sanitizer report)" stop_signer

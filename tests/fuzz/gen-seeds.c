@@ -19,6 +19,7 @@
 
 #include "lib/buf.h"
 #include "lib/chainlog.h"
+#include "lib/file.h"
 #include "lib/seam.h"
 #include "pki/custody.h"
 #include "fixed.h"

@@ -291,6 +291,10 @@ parse_stream(struct att *a)
 			a->results++;
 			printf("result tag %u length %u status %d\n", tag, len,
 			    len > 0 ? a->stream[off + MSG_HDR] : -1);
+			/* A refusal or failure carries its reason as text. */
+			if (len > 1 && a->stream[off + MSG_HDR] != 0)
+				printf("text %.*s\n", (int)(len - 1),
+				    (const char *)a->stream + off + MSG_HDR + 1);
 			if (tag == a->want_tag) {
 				a->want_results++;
 				a->last_status = len > 0 ?
@@ -561,7 +565,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: linkattack --device P --key F "
 	    "sign --request REQ --save FRAMES | replay --frames FRAMES "
-	    "[--new-session] | dup --request REQ | forge | badkey\n");
+	    "[--new-session] | dup --request REQ | forge | badkey |\n"
+	    "       raw --kind N [--body TEXT]\n");
 	return 2;
 }
 
@@ -569,7 +574,8 @@ int
 main(int argc, char **argv)
 {
 	const char *device = NULL, *keyfile = NULL, *mode, *request = NULL,
-	    *save = NULL, *frames = NULL;
+	    *save = NULL, *frames = NULL, *body = "";
+	long kind = -1;
 	bool new_session = false;
 	struct att *a = fe_calloc(1, sizeof(*a));
 	struct fe_err err;
@@ -599,12 +605,18 @@ main(int argc, char **argv)
 			save = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--frames") == 0)
 			frames = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--kind") == 0)
+			kind = strtol(argv[++i], NULL, 10);
+		else if (i + 1 < argc && strcmp(argv[i], "--body") == 0)
+			body = argv[++i];
 		else
 			return usage();
 	}
 	if ((strcmp(mode, "sign") == 0 && (request == NULL || save == NULL)) ||
 	    (strcmp(mode, "dup") == 0 && request == NULL) ||
-	    (strcmp(mode, "replay") == 0 && frames == NULL))
+	    (strcmp(mode, "replay") == 0 && frames == NULL) ||
+	    (strcmp(mode, "raw") == 0 && (kind < 0 || kind > 255 ||
+	    strlen(body) > LINK_MAX_PAYLOAD - MSG_HDR)))
 		return usage();
 	if (read_key(keyfile, a->lkey) != 0)
 		return 1;
@@ -622,7 +634,21 @@ main(int argc, char **argv)
 	tag |= 1;
 	a->want_tag = tag;
 
-	if (strcmp(mode, "sign") == 0) {
+	if (strcmp(mode, "raw") == 0) {
+		/* One message of any kind and body: for the signer's answers
+		 * to malformed or unknown messages. */
+		if (handshake(a, 10000) != 0) {
+			fprintf(stderr, "linkattack: no HELLO_ACK\n");
+			goto out;
+		}
+		n = data_frame(a, (uint8_t)kind, tag, (const uint8_t *)body,
+		    strlen(body), a->skey, a->session, w);
+		put(a, w, n);
+		a->tx_seq++;
+		await_result(a, 20000);
+		pump(a, 200, NULL);
+		rc = a->want_results == 1 ? 0 : 1;
+	} else if (strcmp(mode, "sign") == 0) {
 		if (handshake(a, 10000) != 0) {
 			fprintf(stderr, "linkattack: no HELLO_ACK\n");
 			goto out;

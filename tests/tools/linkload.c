@@ -22,6 +22,7 @@
 
 #include "lib/buf.h"
 #include "lib/chainlog.h"
+#include "lib/file.h"
 #include "link/client.h"
 #include "pki/issue.h"
 

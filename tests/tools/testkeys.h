@@ -21,7 +21,7 @@
 #define TESTKEYS_ROCA_LAST_PRIME 167
 
 /* Public RSA key with exactly this n and e; NULL on failure. */
-static EVP_PKEY *
+static inline EVP_PKEY *
 testkeys_rsa_public(const BIGNUM *n, const BIGNUM *e)
 {
 	OSSL_PARAM_BLD *bld = NULL;
@@ -48,7 +48,7 @@ testkeys_rsa_public(const BIGNUM *n, const BIGNUM *e)
  * invertible mod p-1 and q-1): d = e^-1 mod lcm(p-1, q-1) and the CRT
  * values.  NULL on failure.
  */
-static EVP_PKEY *
+static inline EVP_PKEY *
 testkeys_rsa_private(const BIGNUM *p, const BIGNUM *q, const BIGNUM *e)
 {
 	BN_CTX *bctx = NULL;
@@ -109,7 +109,7 @@ out:
 }
 
 /* 1 if p is prime and p - 1 is prime to e (e prime, as 65537 is). */
-static int
+static inline int
 testkeys_usable_prime(const BIGNUM *p, const BIGNUM *e, BN_CTX *ctx)
 {
 	BN_ULONG ew = BN_get_word(e);
@@ -125,7 +125,7 @@ testkeys_usable_prime(const BIGNUM *p, const BIGNUM *e, BN_CTX *ctx)
  * two bits set (so that two of them make a 2048-bit modulus).  Returns 0,
  * or -1 on failure.
  */
-static int
+static inline int
 testkeys_roca_prime(BIGNUM *p, const BIGNUM *e, BN_CTX *ctx)
 {
 	BIGNUM *m, *g, *a, *r, *k, *lo, *hi;
@@ -177,7 +177,7 @@ out:
  * 2^(2*gap_bits - 1027) rounds: 1 for gap_bits up to about 512, some
  * thousands for 520.  Returns 0, or -1 on failure.
  */
-static int
+static inline int
 testkeys_close_primes(BIGNUM *p, BIGNUM *q, const BIGNUM *e,
     unsigned gap_bits, BN_CTX *ctx)
 {

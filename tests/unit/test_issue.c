@@ -24,29 +24,7 @@
 #include <openssl/x509.h>
 
 #include "pki/issue.h"
-
-/* Public RSA key with exactly this n and e; NULL if OpenSSL refuses it. */
-static EVP_PKEY *
-rsa_public(const BIGNUM *n, const BIGNUM *e)
-{
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pk = NULL;
-
-	if (bld == NULL ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pk = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	return pk;
-}
+#include "../tools/testkeys.h"
 
 /* DER of x's SubjectPublicKeyInfo after setting pk the one way or the
  * other; *cached: whether x's X509_PUBKEY holds an EVP_PKEY (only
@@ -173,19 +151,19 @@ rsa_chosen_numbers(void **state)
 	    1);
 	assert_int_equal(BN_rand(e, 256, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD),
 	    1);
-	pk = rsa_public(n, e);
+	pk = testkeys_rsa_public(n, e);
 	assert_non_null(pk);
 	expect_same(pk, true);
 	EVP_PKEY_free(pk);
 	BN_zero(e);
-	pk = rsa_public(n, e);
+	pk = testkeys_rsa_public(n, e);
 	if (pk != NULL) {
 		expect_same(pk, true);
 		EVP_PKEY_free(pk);
 	}
 	assert_int_equal(BN_set_word(e, 65537), 1);
 	BN_set_negative(n, 1);
-	pk = rsa_public(n, e);
+	pk = testkeys_rsa_public(n, e);
 	if (pk != NULL) {
 		expect_same(pk, false);
 		EVP_PKEY_free(pk);
