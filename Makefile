@@ -22,8 +22,11 @@ endif
 CC ?= cc
 FUZZCC ?= clang
 PKGS := libcrypto sqlite3 inih libgfshare
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# fe-watch and fe (alerts by SMTP, JSON) need these; fe-signer never links them.
+WATCH_PKGS := libcurl jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WATCH_PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WATCH_LIBS := $(shell pkg-config --libs $(WATCH_PKGS) 2>/dev/null) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -42,7 +45,10 @@ SIGNER_SRC := src/signer/main.c
 SIGNERLIB_SRC := $(filter-out src/signer/main.c,$(wildcard src/signer/*.c))
 SIGNERLIB := $(O)/libsigner.a
 LINESIM_SRC := $(wildcard src/linesim/*.c)
-BINS := $(O)/bin/fe $(O)/bin/fe-signer $(O)/bin/fe-linesim
+WATCH_SRC := src/watch/main.c
+WATCHLIB_SRC := $(filter-out src/watch/main.c,$(wildcard src/watch/*.c))
+WATCHLIB := $(O)/libwatch.a
+BINS := $(O)/bin/fe $(O)/bin/fe-signer $(O)/bin/fe-linesim $(O)/bin/fe-watch
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -51,7 +57,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o) $(WATCHLIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_FLAGS := -std=c17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-command-line-argument
 
@@ -75,9 +81,18 @@ $(SIGNERLIB): $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(O)/bin/fe: $(FE_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
+$(WATCHLIB): $(WATCHLIB_SRC:src/%.c=$(O)/obj/%.o)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/bin/fe: $(FE_SRC:src/%.c=$(O)/obj/%.o) $(WATCHLIB) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WATCH_LIBS)
+
+$(O)/bin/fe-watch: $(WATCH_SRC:src/%.c=$(O)/obj/%.o) $(WATCHLIB) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WATCH_LIBS)
 
 $(O)/bin/fe-signer: $(SIGNER_SRC:src/%.c=$(O)/obj/%.o) $(SIGNERLIB) $(LIBFE)
 	@mkdir -p $(@D)
@@ -88,13 +103,13 @@ $(O)/bin/fe-linesim: $(LINESIM_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(LIBFE)
+$(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS) $(CMOCKA_LIBS)
 
-$(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(LIBFE)
+$(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS)
 
 tests: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
@@ -104,14 +119,14 @@ build/fuzz/obj/%.o: src/%.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS) $(WATCH_LIBS)
 
 fuzz: $(FUZZ_BIN)
 
 # Benchmarks always use the release build (SAN=0).
-build/bench/%: bench/%.c $(SIGNERLIB) $(LIBFE)
+build/bench/%: bench/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(LIBFE) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS)
 
 deps:
 	@./scripts/install-deps
@@ -132,5 +147,5 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d) \
+-include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(WATCH_SRC:src/%.c=$(O)/obj/%.d) $(WATCHLIB_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d) \
     $(LINESIM_SRC:src/%.c=$(O)/obj/%.d)
