@@ -1087,7 +1087,7 @@ watcher_open(const char *conf_path, struct watcher **out, struct fe_err *err)
 		raise_alert(w, "baseline", summary, "Restore STATE/baseline "
 		    "from a backup, or initialise a new one under an approved "
 		    "change ticket.");
-		alerter_stop(w->al, 10);
+		alerter_finish(w->al, 10, report_cb, w);
 		w->al = NULL;
 		goto fail;
 	}
@@ -1236,10 +1236,8 @@ watcher_close(struct watcher *w)
 
 	if (w == NULL)
 		return;
-	if (w->al != NULL) {
-		alerter_stop(w->al, 10);
-		alerter_poll(w->al, report_cb, w);
-	}
+	if (w->al != NULL)
+		alerter_finish(w->al, 10, report_cb, w);
 	if (w->st != NULL && w->log != NULL && w->started) {
 		wstate_set(w->st, "running", 0, &err);
 		wstate_set(w->st, "stopped_at", fe_now_sec(), &err);
