@@ -160,9 +160,10 @@ now_ms(void)
 static void wlog(struct watcher *w, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Record in the watch log.  A log that cannot be written is a blind spot
- * that nothing else would report: it ends the process (the gap is then
- * alerted at the next start). */
+/* Record in the watch log (group commit: wsync() before anything is acted
+ * on, which raise_alert() and the end of every pass do).  A log that
+ * cannot be written is a blind spot that nothing else would report: it
+ * ends the process (the gap is then alerted at the next start). */
 static void
 wlog(struct watcher *w, const char *type, const char *fmt, ...)
 {
@@ -180,9 +181,18 @@ wlog(struct watcher *w, const char *type, const char *fmt, ...)
 		p[CLOG_MAX_PAYLOAD - 16] = '\0';
 		n = CLOG_MAX_PAYLOAD - 16;
 	}
-	if (clog_append(w->log, type, p, (size_t)n, &err) < 0)
+	if (clog_append_nosync(w->log, type, p, (size_t)n, &err) < 0)
 		fe_fatal("watch log: %s", err.msg);
 	free(p);
+}
+
+static void
+wsync(struct watcher *w)
+{
+	struct fe_err err;
+
+	if (clog_sync(w->log, &err) < 0)
+		fe_fatal("watch log: %s", err.msg);
 }
 
 static void
@@ -221,6 +231,7 @@ raise_alert(struct watcher *w, const char *kind, const char *summary,
 	a.respond_by = now + (int64_t)w->wc.respond_within;
 	a.summary = summary;
 	a.detail = detail;
+	wsync(w);
 	alerter_send(w->al, &a);
 	return id;
 }
@@ -274,7 +285,6 @@ batch_flush(struct watcher *w)
 		    "changes: %s; %s%s", w->batch_n, w->batch_first[0],
 		    w->batch_first[1], w->batch_n > 2 ? "; ..." : "");
 	id = raise_alert(w, "change", summary, (const char *)w->batch.p);
-	wstate_begin(w->st, &err);
 	for (i = 0; i < w->batch_nkeys; i++) {
 		struct wpending *p = smap_get(&w->pend, w->batch_keys[i]);
 
@@ -286,7 +296,6 @@ batch_flush(struct watcher *w)
 		    (unsigned long long)id, w->batch_keys[i]);
 		free(w->batch_keys[i]);
 	}
-	wstate_commit(w->st, &err);
 	free(w->batch_keys);
 	w->batch_keys = NULL;
 	w->batch_nkeys = 0;
@@ -1142,10 +1151,13 @@ watcher_run(struct watcher *w, volatile sig_atomic_t *stop)
 	    "pending=%zu first=%s", w->wc.host, w->rt ? w->rt_mode : "none",
 	    (unsigned long long)w->base.generation, w->bmap.n, w->pend.n,
 	    w->first_start ? "yes" : "no");
+	wstate_begin(w->st, &err);
 	load_tickets(w, true);
 	full_rescan(w, w->first_start ? "start" : "restart");
 	poll_sockets(w);
 	batch_flush(w);
+	wsync(w);
+	wstate_commit(w->st, &err);
 	wstate_set(w->st, "ready", fe_now_sec(), &err);
 	w->last_tick = fe_now_sec();
 	while (!*stop) {
@@ -1163,6 +1175,9 @@ watcher_run(struct watcher *w, volatile sig_atomic_t *stop)
 			wlog(w, "watch.error", "poll: %s", strerror(errno));
 			sleep(1);
 		}
+		/* one transaction and one log sync per pass */
+		if (wstate_begin(w->st, &err) < 0)
+			wlog(w, "watch.error", "%s", err.msg);
 		if (w->rt != NULL && (pfd.revents & POLLIN)) {
 			struct rt_events ev;
 
@@ -1222,6 +1237,9 @@ watcher_run(struct watcher *w, volatile sig_atomic_t *stop)
 		}
 		if (now - w->last_rescan >= (int64_t)w->wc.rescan)
 			full_rescan(w, "periodic");
+		wsync(w);
+		if (wstate_commit(w->st, &err) < 0)
+			wlog(w, "watch.error", "%s", err.msg);
 	}
 	if (w->base_dirty)
 		save_baseline(w, "changes under tickets");
@@ -1242,6 +1260,7 @@ watcher_close(struct watcher *w)
 		wstate_set(w->st, "running", 0, &err);
 		wstate_set(w->st, "stopped_at", fe_now_sec(), &err);
 		wlog(w, "watch.stop", "clean=yes");
+		wsync(w);
 	}
 	rt_close(w->rt);
 	wstate_close(w->st);
