@@ -368,19 +368,29 @@ out:
 	return rc;
 }
 
+/* One read buffer and digest context per thread, kept for its life: the
+ * daemon looks at paths one by one, thousands of them in a burst. */
+static _Thread_local uint8_t *one_buf;
+static _Thread_local EVP_MD_CTX *one_ctx;
+
 int
 scan_one(const char *path, char **val, struct fe_err *err)
 {
-	uint8_t *buf = fe_malloc(SCAN_BUF);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int rc;
+	if (one_buf == NULL) {
+		one_buf = fe_malloc(SCAN_BUF);
+		if ((one_ctx = EVP_MD_CTX_new()) == NULL)
+			fe_fatal("out of memory");
+	}
+	return value_of(path, one_buf, one_ctx, val, err);
+}
 
-	if (ctx == NULL)
-		fe_fatal("out of memory");
-	rc = value_of(path, buf, ctx, val, err);
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	return rc;
+void
+scan_one_release(void)
+{
+	free(one_buf);
+	EVP_MD_CTX_free(one_ctx);
+	one_buf = NULL;
+	one_ctx = NULL;
 }
 
 /* --- full scans ----------------------------------------------------------- */

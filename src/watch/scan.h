@@ -49,6 +49,8 @@ bool scan_watched(const struct scan_rules *r, const char *path);
 /* One path's item value; FE_ENOENT if it does not exist (any more).
  * *val is malloc'ed. */
 int scan_one(const char *path, char **val, struct fe_err *err);
+/* Free the calling thread's scan_one() buffer. */
+void scan_one_release(void);
 
 /* The key of a path ("file:" + escaped path), malloc'ed. */
 char *scan_key(const char *path);

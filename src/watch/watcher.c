@@ -1192,6 +1192,10 @@ watcher_run(struct watcher *w, volatile sig_atomic_t *stop)
 				    "rescan follows", w->rt_mode);
 				wlog(w, "watch.blind", "%s", summary);
 				raise_alert(w, "blind-spot", summary, NULL);
+				/* what was read is a partial picture: the
+				 * rescan replaces it */
+				smap_free(&w->dirty);
+				smap_init(&w->dirty, NULL);
 				w->rescan_now = true;
 				fe_snprintf(w->rescan_why,
 				    sizeof(w->rescan_why), "overflow");
@@ -1274,6 +1278,7 @@ watcher_close(struct watcher *w)
 	free(w->batch_keys);
 	baseline_clear(&w->base);
 	watchconf_clear(&w->wc);
+	scan_one_release();
 	free(w);
 }
 
