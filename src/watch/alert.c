@@ -810,10 +810,11 @@ deliver_smtp(const struct alert_conf *ac, const struct alert *a,
 	if (cc == CURLE_OK)
 		cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		rc = fe_err_code(err, FE_EIO, "smtp %s: %s%s%s", ac->smtp_url,
+		/* curl's detailed message when it has one, else the code's. */
+		rc = fe_err_code(err, FE_EIO, "smtp %s: %s", ac->smtp_url,
 		    cc == CURLE_ABORTED_BY_CALLBACK ? "given up, fe-watch is "
-		    "stopping" : curl_easy_strerror(cc),
-		    errbuf[0] != '\0' ? ": " : "", errbuf);
+		    "stopping" : errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(cc));
 	} else {
 		fe_err_set(err, "smtp %s: sent to %zu recipient%s",
 		    ac->smtp_url, nrcpt, nrcpt == 1 ? "" : "s");
