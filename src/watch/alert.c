@@ -872,7 +872,7 @@ deliver_command(const struct alert_conf *ac, const struct alert *a,
 	char *json, *line, outb[ALERT_CMD_OUTPUT + 1], tmp[512];
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc, src;
 	size_t jlen, off = 0, olen = 0;
-	int64_t deadline, now, wait;
+	int64_t deadline, now, slice;
 	struct pollfd pf[2];
 	bool exited = false, stopped = false;
 	ssize_t k;
@@ -912,9 +912,19 @@ deliver_command(const struct alert_conf *ac, const struct alert *a,
 	 * program may leave a child holding it. */
 	deadline = mono_ms() + (int64_t)ac->timeout * 1000;
 	for (;;) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid) {
 			exited = true;
 			break;
+		}
+		if (w < 0 && errno == ECHILD) {
+			/* Someone else reaped it: SIGCHLD ignored or a
+			 * handler calling waitpid(-1) in the daemon. */
+			rc = fe_err_code(err, FE_EIO, "command %s: exit status "
+			    "lost (SIGCHLD ignored or reaped elsewhere)",
+			    ac->command[0]);
+			goto out;
 		}
 		now = mono_ms();
 		if (now >= deadline)
@@ -928,8 +938,8 @@ deliver_command(const struct alert_conf *ac, const struct alert *a,
 			pf[np++] = (struct pollfd){ .fd = in[1], .events = POLLOUT };
 		if (out[0] >= 0)
 			pf[np++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-		wait = deadline - now < 20 ? deadline - now : 20;
-		if (poll(np ? pf : NULL, np, (int)wait) < 0 && errno != EINTR)
+		slice = deadline - now < 20 ? deadline - now : 20;
+		if (poll(np ? pf : NULL, np, (int)slice) < 0 && errno != EINTR)
 			fe_fatal("poll: %s", strerror(errno));
 		if (in[1] >= 0) {
 			k = write(in[1], json + off, jlen - off);

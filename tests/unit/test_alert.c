@@ -548,6 +548,14 @@ command_failures_are_reported(void **state)
 	assert_int_equal(alert_deliver(&ac, ALERT_COMMAND, &a, &err), 0);
 	assert_true(now_s() - t0 < 2);
 
+	/* A daemon that ignores SIGCHLD loses the status: said so. */
+	ac = command_conf(fail3, 5);
+	signal(SIGCHLD, SIG_IGN);
+	assert_int_not_equal(alert_deliver(&ac, ALERT_COMMAND, &a, &err), 0);
+	signal(SIGCHLD, SIG_DFL);
+	assert_string_equal(err.msg, "command /bin/sh: exit status lost "
+	    "(SIGCHLD ignored or reaped elsewhere)");
+
 	/* A channel that is not configured. */
 	assert_int_not_equal(alert_deliver(&ac, ALERT_SMTP, &a, &err), 0);
 }
