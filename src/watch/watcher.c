@@ -759,6 +759,7 @@ full_rescan(struct watcher *w, const char *why)
 	size_t ngone = 0, k;
 	struct timespec t0 = fe_now(), t1;
 
+	load_tickets(w, false);
 	err.msg[0] = '\0';
 	if (watch_collect(&w->wc, &w->rules, &cur, failed, &st, &err) < 0) {
 		char summary[1200];
@@ -917,6 +918,9 @@ process_dirty(struct watcher *w)
 	char **paths = NULL;
 	int64_t now = fe_now_sec();
 
+	/* a ticket approved a moment ago must count for the change that
+	 * follows it: look at the ticket log first (a stat) */
+	load_tickets(w, false);
 	while (smap_next(&w->dirty, &i, &e)) {
 		paths = fe_realloc(paths, (n + 1) * sizeof(char *));
 		paths[n++] = fe_strdup(e->key);
