@@ -725,6 +725,8 @@ run(char *const argv[], const void *in, size_t inlen, int timeout_ms,
 	while (sigtimedwait(&pipeset, NULL, &ts) == SIGPIPE)
 		;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (elen > 0 && r->errtext[elen - 1] == ' ')
+		r->errtext[--elen] = '\0';
 
 	while (waitpid(pid, &r->status, 0) < 0) {
 		if (errno != EINTR) {
@@ -948,7 +950,7 @@ sshsig_verify(const char *allowed_signers, const char *sigfile,
 	}
 	if (!exited_ok(&r)) {
 		rc = fe_err_code(err, FE_EPOLICY, "%s: the signature by %s does "
-		    "not verify over this statement (ssh-keygen -Y verify: %s)",
+		    "not verify over this statement: the ticket changed after it was signed, or it was made for another ticket, action or note (ssh-keygen -Y verify: %s)",
 		    sigfile, name, r.errtext[0] ? r.errtext : "failed");
 		free(name);
 		goto out;
