@@ -697,11 +697,7 @@ sign_action(int argc, char **argv, bool review)
 	}
 	if (sshsig_verify(o.v[O_ALLOWED], tmpsig, stmt, strlen(stmt), &who,
 	    &err) != 0) {
-		char m[FE_ERR_MAX + 128];
-		fe_snprintf(m, sizeof(m), "%s (a signature over another "
-		    "ticket, another action or another note does not verify "
-		    "here)", err.msg);
-		refuse(&s, action, id, m);
+		refuse(&s, action, id, err.msg);
 		goto fail;
 	}
 	if (ticket_four_eyes(&t, action, who, okey, key, &err) != 0) {

@@ -950,8 +950,10 @@ sshsig_verify(const char *allowed_signers, const char *sigfile,
 	}
 	if (!exited_ok(&r)) {
 		rc = fe_err_code(err, FE_EPOLICY, "%s: the signature by %s does "
-		    "not verify over this statement: the ticket changed after it was signed, or it was made for another ticket, action or note (ssh-keygen -Y verify: %s)",
-		    sigfile, name, r.errtext[0] ? r.errtext : "failed");
+		    "not verify over this statement: the ticket changed after "
+		    "it was signed, or it was made for another ticket, action "
+		    "or note (ssh-keygen -Y verify: %s)", sigfile, name,
+		    r.errtext[0] ? r.errtext : "failed");
 		free(name);
 		goto out;
 	}
