@@ -613,7 +613,7 @@ run(char *const argv[], const void *in, size_t inlen, int timeout_ms,
 	struct timespec ts;
 	pid_t pid;
 	ssize_t n;
-	int rc, nfd, i, waited = 0, timedout = 0, spawned;
+	int rc, nfd, i, timedout = 0, spawned;
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->out, RUN_MAX_OUT);
@@ -734,7 +734,6 @@ run(char *const argv[], const void *in, size_t inlen, int timeout_ms,
 			goto out;
 		}
 	}
-	waited = 1;
 	if (timedout) {
 		rc = fe_err_code(err, FE_EIO, "%s: no answer within %d s, "
 		    "killed", argv[0], timeout_ms / 1000);
@@ -747,7 +746,6 @@ run(char *const argv[], const void *in, size_t inlen, int timeout_ms,
 	}
 	rc = 0;
 out:
-	(void)waited;
 	for (i = 0; i < 2; i++) {
 		if (pin[i] >= 0)
 			close(pin[i]);
@@ -844,7 +842,7 @@ count_key_lines(const char *allowed, const char *b64, size_t *count,
     bool *multi, struct fe_err *err)
 {
 	uint8_t *p;
-	size_t len, klen = strlen(b64), i, ls, le, f, fe_;
+	size_t len, klen = strlen(b64), i, ls, le, f, fend;
 	bool first;
 
 	if (fe_read_file(allowed, SSHSIG_MAX_ALLOWED, &p, &len, err) != 0)
@@ -855,18 +853,18 @@ count_key_lines(const char *allowed, const char *b64, size_t *count,
 		for (le = ls; le < len && p[le] != '\n'; le++)
 			;
 		first = true;
-		for (i = ls; i < le; i = fe_) {
+		for (i = ls; i < le; i = fend) {
 			while (i < le && (p[i] == ' ' || p[i] == '\t'))
 				i++;
 			if (i >= le)
 				break;
 			f = i;
-			for (fe_ = f; fe_ < le && p[fe_] != ' ' &&
-			    p[fe_] != '\t'; fe_++)
+			for (fend = f; fend < le && p[fend] != ' ' &&
+			    p[fend] != '\t'; fend++)
 				;
 			if (first && p[f] == '#')
 				break;
-			if (fe_ - f == klen && memcmp(p + f, b64, klen) == 0) {
+			if (fend - f == klen && memcmp(p + f, b64, klen) == 0) {
 				(*count)++;
 				/* The principals are the first field. */
 				for (f = ls; f < le && (p[f] == ' ' ||

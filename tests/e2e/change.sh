@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 for n in alice bob carol mallory; do
+	rm -f "$n.key" "$n.key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "$n" -f "$n.key" || { notok "ssh-keygen $n"; exit 1; }
 done
 : >allowed
@@ -14,6 +15,7 @@ for n in alice bob carol; do
 	echo "$n namespaces=\"foureyes-change\" $(cut -d' ' -f1,2 "$n.key.pub")" >>allowed
 done
 T=tickets
+rm -rf $T
 A="--allowed-signers allowed"
 
 open_ticket() {   # open_ticket BY KEY [extra args] > id
