@@ -151,21 +151,21 @@ path_put(struct buf *b, const char *attr, const struct lines *l,
 	return 0;
 }
 
-/* Give the second and later of equal keys the suffix "#2", "#3"... in
- * file order. */
-static const struct wset *idx_set;
-
+/* Indices into a set by key, then by position (file order). */
 static int
-idx_cmp(const void *a, const void *b)
+idx_cmp(const void *a, const void *b, void *arg)
 {
+	const struct wset *set = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(idx_set->v[i].key, idx_set->v[j].key);
+	int c = strcmp(set->v[i].key, set->v[j].key);
 
 	if (c != 0)
 		return c;
 	return i < j ? -1 : i > j;
 }
 
+/* Give the second and later of equal keys the suffix "#2", "#3"... in
+ * file order. */
 static void
 dedupe_keys(struct wset *s)
 {
@@ -177,9 +177,8 @@ dedupe_keys(struct wset *s)
 	idx = fe_calloc(s->n, sizeof(*idx));
 	for (i = 0; i < s->n; i++)
 		idx[i] = i;
-	idx_set = s;
-	qsort(idx, s->n, sizeof(*idx), idx_cmp);
-	idx_set = NULL;
+	/* qsort_r: collectors may run in several threads at once. */
+	qsort_r(idx, s->n, sizeof(*idx), idx_cmp, s);
 	/* The first of a run keeps its key, so first stays valid. */
 	first = s->v[idx[0]].key;
 	for (i = 1; i < s->n; i++) {
