@@ -64,7 +64,7 @@ wset_sort(struct wset *s)
 
 	/* Equal keys come from one collector reporting a thing twice; which
 	 * copy survives does not matter, only that one does. */
-	if (!s->sorted)
+	if (!s->sorted && s->n > 0)
 		qsort(s->v, s->n, sizeof(*s->v), item_cmp);
 	for (i = 0, j = 0; i < s->n; i++) {
 		if (j > 0 && strcmp(s->v[j - 1].key, s->v[i].key) == 0) {
