@@ -195,6 +195,16 @@ wsync(struct watcher *w)
 		fe_fatal("watch log: %s", err.msg);
 }
 
+/* Append s to a growing array of strings (capacity doubles at powers of
+ * two: one realloc per item is quadratic where realloc copies). */
+static void
+strv_push(char ***v, size_t *n, char *s)
+{
+	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0))
+		*v = fe_realloc(*v, (*n == 0 ? 16 : *n * 2) * sizeof(char *));
+	(*v)[(*n)++] = s;
+}
+
 static void
 pending_free(void *p)
 {
@@ -256,9 +266,7 @@ batch_add(struct watcher *w, const char *key, const char *line)
 	if (w->batch_n < BATCH_DETAIL_MAX)
 		buf_printf(&w->batch, "%s\n", line);
 	w->batch_n++;
-	w->batch_keys = fe_realloc(w->batch_keys, (w->batch_nkeys + 1) *
-	    sizeof(char *));
-	w->batch_keys[w->batch_nkeys++] = fe_strdup(key);
+	strv_push(&w->batch_keys, &w->batch_nkeys, fe_strdup(key));
 }
 
 /* One alert for every unauthorized change found in this pass. */
@@ -510,8 +518,7 @@ recheck_pending(struct watcher *w)
 	int64_t now = fe_now_sec();
 
 	while (smap_next(&w->pend, &i, &e)) {
-		keys = fe_realloc(keys, (n + 1) * sizeof(char *));
-		keys[n++] = fe_strdup(e->key);
+		strv_push(&keys, &n, fe_strdup(e->key));
 	}
 	for (k = 0; k < n; k++) {
 		struct wpending *p = smap_get(&w->pend, keys[k]);
@@ -782,8 +789,7 @@ full_rescan(struct watcher *w, const char *why)
 		if (c == COL__MAX || c == COL_SOCKETS || failed[c])
 			continue;
 		if (wset_find(&cur, e->key) == NULL) {
-			gone = fe_realloc(gone, (ngone + 1) * sizeof(char *));
-			gone[ngone++] = fe_strdup(e->key);
+			strv_push(&gone, &ngone, fe_strdup(e->key));
 		}
 	}
 	for (i = 0; smap_next(&w->pend, &i, &e);) {
@@ -794,8 +800,7 @@ full_rescan(struct watcher *w, const char *why)
 		    p->val == NULL || smap_get(&w->bmap, e->key) != NULL)
 			continue;
 		if (wset_find(&cur, e->key) == NULL) {
-			gone = fe_realloc(gone, (ngone + 1) * sizeof(char *));
-			gone[ngone++] = fe_strdup(e->key);
+			strv_push(&gone, &ngone, fe_strdup(e->key));
 		}
 	}
 	for (k = 0; k < ngone; k++) {
@@ -836,8 +841,7 @@ poll_sockets(struct watcher *w)
 	for (i = 0; smap_next(&w->pend, &i, &e);)
 		if (watch_key_collector(e->key) == COL_SOCKETS &&
 		    wset_find(&cur, e->key) == NULL) {
-			gone = fe_realloc(gone, (ngone + 1) * sizeof(char *));
-			gone[ngone++] = fe_strdup(e->key);
+			strv_push(&gone, &ngone, fe_strdup(e->key));
 		}
 	for (k = 0; k < ngone; k++) {
 		observe_port(w, gone[k], false);
@@ -886,8 +890,7 @@ poll_collector(struct watcher *w, enum collector c)
 	for (i = 0; smap_next(&w->bmap, &i, &e);)
 		if (watch_key_collector(e->key) == c &&
 		    wset_find(&cur, e->key) == NULL) {
-			gone = fe_realloc(gone, (ngone + 1) * sizeof(char *));
-			gone[ngone++] = fe_strdup(e->key);
+			strv_push(&gone, &ngone, fe_strdup(e->key));
 		}
 	for (k = 0; k < ngone; k++) {
 		observe(w, gone[k], NULL, now);
@@ -922,8 +925,7 @@ process_dirty(struct watcher *w)
 	 * follows it: look at the ticket log first (a stat) */
 	load_tickets(w, false);
 	while (smap_next(&w->dirty, &i, &e)) {
-		paths = fe_realloc(paths, (n + 1) * sizeof(char *));
-		paths[n++] = fe_strdup(e->key);
+		strv_push(&paths, &n, fe_strdup(e->key));
 	}
 	smap_free(&w->dirty);
 	smap_init(&w->dirty, NULL);
@@ -959,9 +961,8 @@ process_dirty(struct watcher *w)
 			for (j = 0; smap_next(&w->bmap, &j, &e);)
 				if (strncmp(e->key, key, kl) == 0 &&
 				    e->key[kl] == '/') {
-					below = fe_realloc(below, (nb + 1) *
-					    sizeof(char *));
-					below[nb++] = fe_strdup(e->key);
+					strv_push(&below, &nb,
+					    fe_strdup(e->key));
 				}
 			for (b = 0; b < nb; b++) {
 				observe(w, below[b], NULL, now);

@@ -192,7 +192,9 @@ wstate_alerts(struct wstate *s, bool open_only, struct walert **v, size_t *n,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct walert *x;
 
-		a = fe_realloc(a, (cnt + 1) * sizeof(*a));
+		if (cnt == 0 || (cnt >= 16 && (cnt & (cnt - 1)) == 0))
+			a = fe_realloc(a, (cnt == 0 ? 16 : cnt * 2) *
+			    sizeof(*a));
 		x = &a[cnt++];
 		x->id = (uint64_t)sqlite3_column_int64(st, 0);
 		x->time = sqlite3_column_int64(st, 1);
@@ -352,7 +354,9 @@ wstate_pending_all(struct wstate *s, struct wpending **v, size_t *n,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct wpending *x;
 
-		a = fe_realloc(a, (cnt + 1) * sizeof(*a));
+		if (cnt == 0 || (cnt >= 16 && (cnt & (cnt - 1)) == 0))
+			a = fe_realloc(a, (cnt == 0 ? 16 : cnt * 2) *
+			    sizeof(*a));
 		x = &a[cnt++];
 		x->key = col_str(st, 0);
 		x->val = col_str(st, 1);
