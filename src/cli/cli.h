@@ -9,6 +9,8 @@
 int cmd_log(int argc, char **argv);
 int cmd_ceremony(int argc, char **argv);
 int cmd_signer(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 /* Print "fe: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

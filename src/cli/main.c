@@ -14,9 +14,11 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } groups[] = {
+	{ "alert", cmd_alert, "list and acknowledge fe-watch alerts" },
 	{ "ceremony", cmd_ceremony, "run a key ceremony from a ceremony file" },
 	{ "log", cmd_log, "verify or show a hash-chained log" },
 	{ "signer", cmd_signer, "talk to fe-signer over the serial link" },
+	{ "watch", cmd_watch, "baseline and check this host (fe-watch)" },
 };
 
 void

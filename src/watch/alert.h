@@ -15,14 +15,21 @@
  *   smtp_from = fe-watch@signer1.example
  *   smtp_to = admins@example, ...
  *   escalate_to = board@example, ...    ; escalations go here as well
- *   command = /usr/local/bin/page-admins --urgent   ; split on spaces, no shell
- *   timeout = 10                        ; seconds per delivery attempt
+ *   command = /usr/local/bin/page-admins --urgent   ; split on spaces, no shell,
+ *                                       ; the program an absolute path
+ *   timeout = 10                        ; seconds per delivery attempt (1-300)
  *
- * Delivery runs on its own thread so that a slow mail server never delays
- * detection: alerter_send() only queues a copy.  A failed delivery is
- * retried (three attempts, 1 s apart) and every outcome is handed back to
- * the caller's thread through alerter_poll(), so the daemon logs it in its
- * own hash-chained log.  Nothing here trusts the alert's text: it is
+ * Settings of a channel not named in channels are refused (a smtp_url
+ * without smtp in channels would look like mail goes out).
+ *
+ * Delivery runs on its own threads, one per configured channel, so that a
+ * slow mail server never delays detection nor the other channels:
+ * alerter_send() only queues a copy.  Each channel's queue holds at most 256
+ * deliveries; when it is full the oldest ordinary (non-escalation) delivery
+ * is dropped and reported as failed.  A failed delivery is retried (three
+ * attempts, 1 s apart) and every (alert, channel) gets exactly one report,
+ * handed back to the caller's thread through alerter_poll(), so the daemon
+ * logs it in its own hash-chained log.  Nothing here trusts the alert's text: it is
  * JSON-encoded for the command, header-safe for mail (no CR/LF in the
  * subject) and passed as an argument to syslog with a "%s" format.
  */
@@ -68,7 +75,9 @@ struct alert {
 	bool escalation;         /* also to escalate_to */
 };
 
-/* The alert as one JSON object (jansson), malloc'ed, NUL-terminated:
+/* The alert as one JSON object (jansson), malloc'ed (free()), one line;
+ * text that is not valid UTF-8 has U+FFFD in place of the bad bytes;
+ * a time out of range and a NULL detail are null:
  * {"id":N,"host":..,"kind":..,"time":"RFC 3339","respond_by":"RFC 3339",
  *  "summary":..,"detail":..,"escalation":bool} */
 char *alert_json(const struct alert *a);
@@ -82,10 +91,17 @@ void alerter_send(struct alerter *al, const struct alert *a);
 typedef void (*alerter_report_cb)(void *arg, uint64_t id,
     enum alert_channel ch, bool ok, const char *msg);
 void alerter_poll(struct alerter *al, alerter_report_cb cb, void *arg);
-/* Deliver what is queued (up to timeout seconds), then stop the thread. */
+/* Deliver what is queued (up to timeout seconds; a delivery under way then
+ * is cut short), stop the threads and free al.  Reports not polled yet are
+ * lost: alerter_finish() hands them to cb first (what is still queued at
+ * the deadline is reported as not delivered). */
 void alerter_stop(struct alerter *al, unsigned timeout);
+void alerter_finish(struct alerter *al, unsigned timeout, alerter_report_cb cb,
+    void *arg);
 
-/* One delivery, synchronously (used by the thread and by tests). */
+/* One delivery, synchronously, no retry (used by the threads and by tests).
+ * On success err, if not NULL, holds a one-line note ("smtp ...: sent to 2
+ * recipients"); on failure the reason (curl's message, the exit status). */
 int alert_deliver(const struct alert_conf *ac, enum alert_channel ch,
     const struct alert *a, struct fe_err *err);
 

@@ -33,7 +33,7 @@
  *   opened-by: alice
  *   opened-at: 2026-11-23T10:00:00Z
  *   hosts: signer1, web1            (or "*")
- *   change: file:/etc/nginx/*       (one line per pattern, at least one)
+ *   change: file:/etc/nginx/[*]     (one line per pattern, at least one)
  *   window-start: 2026-11-23T10:00:00Z
  *   window-end: 2026-11-23T12:00:00Z
  *   emergency: no
