@@ -194,7 +194,7 @@ load0=$(load)
 timed aide-init aide --init -c "$RUN/aide/aide.conf" ||
 	{ show_out aide-init; die "aide --init failed (see $RUN/aide-init.out; BENCH_KEEP=1 keeps it)"; }
 mv "$RUN/aide/aide.db.new" "$RUN/aide/aide.db" || die "aide --init wrote no database"
-if [ "$fe_ok" = 1 ] && ! timed fe-init "$FE_BIN/fe" watch init -c "$W/watch.ini"; then
+if [ "$fe_ok" = 1 ] && ! timed fe-init "$FE_BIN/fe" watch init -c "$W/watch.ini" --by bench; then
 	fail "fe watch init failed (see $RUN/fe-init.out)"
 	show_out fe-init
 	fe_ok=0
@@ -250,19 +250,29 @@ if [ "$fe_ok" = 1 ]; then
 	echo
 	"$FE_BIN/fe-watch" -c "$W/watch.ini" >"$RUN/daemon.out" 2>&1 &
 	DAEMON=$!
-	# Ready: the daemon says so, or 3 s.
+	# Ready: `fe watch status` says "running" once the start-up rescan is
+	# done and realtime detection is on (exit 0 and "starting" before).
+	t0=$(now)
 	ready=0
-	for _ in $(seq 300); do
+	for _ in $(seq 1200); do
 		kill -0 "$DAEMON" 2>/dev/null || break
-		if grep -qi 'ready\|watching' "$RUN/daemon.out"; then ready=1; break; fi
+		if "$FE_BIN/fe" watch status -c "$W/watch.ini" 2>/dev/null |
+		    grep -q '^fe-watch: *running'; then
+			ready=1
+			break
+		fi
 		sleep 0.1
 	done
-	kill -0 "$DAEMON" 2>/dev/null || {
-		fail "fe-watch exited at start (see $W/daemon.out)"
+	startup=$(elapsed "$t0" "$(now)")
+	if ! kill -0 "$DAEMON" 2>/dev/null; then
+		fail "fe-watch exited at start (see $RUN/daemon.out)"
 		sed 's/^/    /' "$RUN/daemon.out" | head -20 >&2
 		DAEMON=
-	}
-	[ "$ready" = 1 ] || sleep 3
+	elif [ "$ready" = 0 ]; then
+		fail "fe-watch not ready after $startup s (fe watch status never said running)"
+	else
+		echo "# fe-watch ready (fe watch status: running) $startup s after start"
+	fi
 	mapfile -t targets <"$MANIFEST"
 	[ "${#targets[@]}" -ge "$CHANGES" ] || CHANGES=${#targets[@]}
 	missing=0
@@ -294,7 +304,7 @@ if [ "$fe_ok" = 1 ]; then
 		wait "$DAEMON"
 		rc=$?
 		DAEMON=
-		[ "$rc" = 0 ] || [ "$rc" = 143 ] || fail "fe-watch exited $rc on SIGTERM (see $W/daemon.out)"
+		[ "$rc" = 0 ] || [ "$rc" = 143 ] || fail "fe-watch exited $rc on SIGTERM (see $RUN/daemon.out)"
 	fi
 	restore_changed
 	echo "Change to alert: $CHANGES changes one at a time (one byte appended to a different file), command channel"
