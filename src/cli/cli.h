@@ -6,6 +6,7 @@
 #ifndef FE_CLI_H
 #define FE_CLI_H
 
+int cmd_change(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_ceremony(int argc, char **argv);
 int cmd_signer(int argc, char **argv);

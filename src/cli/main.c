@@ -16,6 +16,8 @@ static const struct {
 } groups[] = {
 	{ "alert", cmd_alert, "list and acknowledge fe-watch alerts" },
 	{ "ceremony", cmd_ceremony, "run a key ceremony from a ceremony file" },
+	{ "change", cmd_change, "change tickets under four eyes (open, approve, "
+	    "review, show, list)" },
 	{ "log", cmd_log, "verify or show a hash-chained log" },
 	{ "signer", cmd_signer, "talk to fe-signer over the serial link" },
 	{ "watch", cmd_watch, "baseline and check this host (fe-watch)" },

@@ -129,7 +129,8 @@ start_watch() {
 check "fe watch init makes a signed baseline" fe watch init -c watch.ini --by alice
 refuses "a second init is refused" "changes only through approved change tickets" \
 	fe watch init -c watch.ini --by alice
-check "fe watch check: nothing changed" fe watch check -c watch.ini
+check "fe watch check: nothing changed" bash -c \
+	"fe watch check -c watch.ini | grep -q ': 0 added, 0 removed, 0 changed'"
 check "the watch log verifies" fe log verify state/watch.log
 
 # AIDE as a peer: its own database of the same tree, same attributes
@@ -163,9 +164,12 @@ else
 	notok "unauthorized change alerted on both channels"
 fi
 check "the alert names the changed attributes" mail_has "sshd_config changed (size mtime ctime sha256)"
+# the alert's number, from the JSON the command got
+alert_id() { grep -F -- "$1" alerts.cmd | head -1 | sed 's/.*"id":\([0-9]*\).*/\1/'; }
+A1=$(alert_id "tree/etc/ssh/sshd_config")
 check "fe alert ack records who answered and the plan" \
-	fe alert ack 1 -c watch.ini --by carol --plan "reverting sshd_config, asking who changed it"
-check "... which fe-watch logs" wait_until 3 logged "alert.ack alert=1 by=carol"
+	fe alert ack "$A1" -c watch.ini --by carol --plan "reverting sshd_config, asking who changed it"
+check "... which fe-watch logs" wait_until 3 logged "alert.ack alert=$A1 by=carol"
 check "AIDE (peer) sees the same file changed" bash -c \
 	"aide --config=aide.conf --check 2>&1 | grep -q 'tree/etc/ssh/sshd_config'"
 check "fe watch check reports it too" bash -c \
@@ -236,13 +240,14 @@ absent "the documented port (the SMTP sink) is not" grep -qF "listen:tcp:127.0.0
 
 # --- 7. acknowledgement and escalation -------------------------------------
 refuses "a second ack is refused" "already acknowledged" \
-	fe alert ack 1 -c watch.ini --by bob --plan "reverting sshd_config again"
-refuses "an ack without a plan is refused" "--plan TEXT" fe alert ack 2 -c watch.ini --by bob
+	fe alert ack "$A1" -c watch.ini --by bob --plan "reverting sshd_config again"
+A2=$(alert_id "app/app.conf changed")
+refuses "an ack without a plan is refused" "--plan TEXT" fe alert ack "$A2" -c watch.ini --by bob
 refuses "an unknown alert is refused" "no such alert" \
 	fe alert ack 999 -c watch.ini --by bob --plan "nothing to see here at all"
-check "an alert nobody acknowledges escalates" wait_until 12 logged "alert.escalate alert=2"
+check "an alert nobody acknowledges escalates" wait_until 12 logged "alert.escalate alert=$A2\$"
 check "... by mail to the escalation recipients" wait_until 5 mail_has "ESCALATION"
-absent "the acknowledged alert does not escalate" logged "alert.escalate alert=1$"
+absent "the acknowledged alert does not escalate" logged "alert.escalate alert=$A1\$"
 
 # --- 8. a flood beyond the kernel's event queue ------------------------------
 kill -STOP "$(cat watch.pid)"
