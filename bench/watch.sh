@@ -271,7 +271,9 @@ if [ "$fe_ok" = 1 ]; then
 	elif [ "$ready" = 0 ]; then
 		fail "fe-watch not ready after $startup s (fe watch status never said running)"
 	else
-		echo "# fe-watch ready (fe watch status: running) $startup s after start"
+		mode=$("$FE_BIN/fe" log show "$W/state/watch.log" 2>/dev/null |
+			sed -n 's/.* watch\.start .*realtime=\([a-z]*\).*/\1/p' | tail -1)
+		echo "# fe-watch ready (fe watch status: running) $startup s after start; realtime detection: ${mode:-unknown}"
 	fi
 	mapfile -t targets <"$MANIFEST"
 	[ "${#targets[@]}" -ge "$CHANGES" ] || CHANGES=${#targets[@]}
@@ -307,6 +309,7 @@ if [ "$fe_ok" = 1 ]; then
 		[ "$rc" = 0 ] || [ "$rc" = 143 ] || fail "fe-watch exited $rc on SIGTERM (see $RUN/daemon.out)"
 	fi
 	restore_changed
+	echo "# alerts delivered by the command channel: $(wc -l <"$W/alerts.log") (for $CHANGES changes)"
 	echo "Change to alert: $CHANGES changes one at a time (one byte appended to a different file), command channel"
 	if [ "${#lat[@]}" -gt 0 ]; then
 		printf '%s\n' "${lat[@]}" | sort -g | awk -v n="$CHANGES" -v miss="$missing" -v g="$GOAL_LATENCY" '
