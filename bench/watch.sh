@@ -279,6 +279,15 @@ if [ "$fe_ok" = 1 ]; then
 			sed -n 's/.* watch\.start .*realtime=\([a-z]*\).*/\1/p' | tail -1)
 		echo "# fe-watch ready (fe watch status: running) $startup s after start; realtime detection: ${mode:-unknown}"
 	fi
+	# CPU of the idle daemon over 5 s (utime + stime, clock ticks).
+	if [ -n "$DAEMON" ]; then
+		c0=$(awk '{ print $14 + $15 }' "/proc/$DAEMON/stat")
+		sleep 5
+		c1=$(awk '{ print $14 + $15 }' "/proc/$DAEMON/stat" 2>/dev/null || echo "$c0")
+		awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+			printf "# fe-watch idle (nothing changing): %.1f %% of one CPU over 5 s\n",
+			    100 * (b - a) / hz / 5 }'
+	fi
 	mapfile -t targets <"$MANIFEST"
 	[ "${#targets[@]}" -ge "$CHANGES" ] || CHANGES=${#targets[@]}
 	missing=0
