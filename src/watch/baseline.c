@@ -386,6 +386,13 @@ baseline_parse(const char *name, const uint8_t *p, size_t len,
 		fe_err_set(err, "%s: bytes after the signature", name);
 		goto out;
 	}
+	if (p[len - 1] != '\n') {
+		/* rd_line() takes a last line without its newline; the
+		 * writer always ends with one */
+		fe_err_set(err, "%s line %zu: cut short (no newline after the "
+		    "signature)", name, lineno);
+		goto out;
+	}
 	if (pub_raw != NULL) {
 		EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
 		    NULL, pub_raw, 32);

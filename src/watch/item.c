@@ -64,7 +64,7 @@ wset_sort(struct wset *s)
 
 	/* Equal keys come from one collector reporting a thing twice; which
 	 * copy survives does not matter, only that one does. */
-	if (!s->sorted)
+	if (!s->sorted && s->n > 0)
 		qsort(s->v, s->n, sizeof(*s->v), item_cmp);
 	for (i = 0, j = 0; i < s->n; i++) {
 		if (j > 0 && strcmp(s->v[j - 1].key, s->v[i].key) == 0) {
@@ -175,10 +175,11 @@ wset_diff(const struct wset *a, const struct wset *b, wset_diff_cb cb,
 	return 0;
 }
 
-/* Find attribute name (up to '=') in a "a=1 b=2" list; returns its value
- * span or NULL. */
+/* Find the attribute called name (the word up to its '=', or the whole
+ * word when it has none) in a "a=1 b=2" list; returns the word and its
+ * length in *wl, or NULL. */
 static const char *
-attr_find(const char *val, const char *name, size_t nl, size_t *vl)
+attr_find(const char *val, const char *name, size_t nl, size_t *wl)
 {
 	const char *p = val;
 
@@ -189,10 +190,10 @@ attr_find(const char *val, const char *name, size_t nl, size_t *vl)
 
 		l = end ? (size_t)(end - p) : strlen(p);
 		eq = memchr(p, '=', l);
-		if (eq != NULL && (size_t)(eq - p) == nl &&
+		if ((eq != NULL ? (size_t)(eq - p) : l) == nl &&
 		    memcmp(p, name, nl) == 0) {
-			*vl = l - nl - 1;
-			return eq + 1;
+			*wl = l;
+			return p;
 		}
 		if (end == NULL)
 			break;
@@ -224,15 +225,13 @@ attrs_walk(const char *from, const char *other, bool both, char *out,
 		size_t l = end ? (size_t)(end - p) : strlen(p);
 		const char *eq = memchr(p, '=', l);
 		size_t nl = eq ? (size_t)(eq - p) : l;
-		size_t vl = 0;
-		const char *ov = attr_find(other, p, nl, &vl);
+		size_t ol = 0;
+		const char *ow = attr_find(other, p, nl, &ol);
 
-		if (ov == NULL) {
+		if (ow == NULL)
 			attrs_add(out, n, used, p, nl);
-		} else if (both && eq != NULL &&
-		    (vl != l - nl - 1 || memcmp(ov, eq + 1, vl) != 0)) {
+		else if (both && (ol != l || memcmp(ow, p, l) != 0))
 			attrs_add(out, n, used, p, nl);
-		}
 		if (end == NULL)
 			break;
 		p = end + 1;

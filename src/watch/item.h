@@ -6,11 +6,13 @@
  * collector's kind:
  *
  *   file:/etc/passwd            value "type=f mode=0644 uid=0 gid=0 size=.. ..."
- *   pkg:openssl                 value "version=3.0.19-1~deb12u1 arch=amd64 status=installed"
+ *   pkg:openssl:amd64           value "version=3.0.19-1~deb12u1 status=install/ok/installed"
  *   listen:tcp:127.0.0.1:22     value "listening"
  *   user:root / group:sudo      value "uid=0 gid=0 home=/root shell=/bin/bash ..."
  *   module:ext4                 value "size=..."
- *   unit:ssh.service            value "file=... sha256=... enabled=multi-user.target"
+ *   unit:ssh.service            value "sha256=... from=DIR wanted-by=multi-user.target"
+ *
+ * (scan.h and docs/watch-collectors.md give every format exactly.)
  *
  * A change is the difference between two sets of items: added, removed, or
  * the value changed.  Collectors fill a struct wset; the baseline stores one;

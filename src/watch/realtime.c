@@ -136,9 +136,11 @@ emit(struct rt *rt, const char *path, rt_path_cb cb, void *arg)
 		cb(arg, path);
 }
 
+/* The directory a handle names, as a path (or -1: gone, or not ours).
+ * fh is an aligned copy of the event's handle. */
 static int
-fan_dir_path(struct rt *rt, const struct fanotify_event_info_fid *fid,
-    struct file_handle *fh, char *out)
+fan_dir_path(struct rt *rt, const fsid_t *fsid, struct file_handle *fh,
+    char *out)
 {
 	size_t hl = sizeof(*fh) + fh->handle_bytes, j;
 	char proc[64];
@@ -151,7 +153,7 @@ fan_dir_path(struct rt *rt, const struct fanotify_event_info_fid *fid,
 		return 0;
 	}
 	for (j = 0; j < rt->nfs; j++)
-		if (memcmp(&rt->fs[j].fsid, &fid->fsid, sizeof(fsid_t)) == 0)
+		if (memcmp(&rt->fs[j].fsid, fsid, sizeof(fsid_t)) == 0)
 			break;
 	if (j == rt->nfs)
 		return -1;
@@ -174,54 +176,85 @@ fan_dir_path(struct rt *rt, const struct fanotify_event_info_fid *fid,
 	return 0;
 }
 
+/*
+ * Events are packed by the kernel with no promise of alignment beyond the
+ * first, so every structure is copied out with memcpy before it is read.
+ * Layout: metadata, then info records; a DFID_NAME record is a header, an
+ * fsid, a struct file_handle with its bytes, and a NUL-terminated name.
+ */
 static int
 fan_read(struct rt *rt, rt_path_cb cb, void *arg, struct rt_events *ev,
     struct fe_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	union {
+		struct file_handle fh;
+		unsigned char b[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
 	int rounds;
 
 	/* a bounded number of reads per call, so a flood never starves the
 	 * caller's other work; what is left is read on the next call */
 	for (rounds = 0; rounds < 16; rounds++) {
 		ssize_t n = read(rt->fd, rt->buf, RT_BUF);
-		struct fanotify_event_metadata *m;
+		size_t off = 0;
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
 			return fe_err_sys(err, "reading fanotify events");
 		}
-		for (m = (struct fanotify_event_metadata *)rt->buf;
-		    FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
-			struct fanotify_event_info_fid *fid;
-			struct file_handle *fh;
-			const char *name;
+		while ((size_t)n - off >= sizeof(struct fanotify_event_metadata)) {
+			struct fanotify_event_metadata m;
+			struct fanotify_event_info_header ih;
+			size_t ioff, hb;
+			fsid_t fsid;
+			const char *name = NULL;
 
-			if (m->vers != FANOTIFY_METADATA_VERSION)
+			memcpy(&m, rt->buf + off, sizeof(m));
+			if (m.event_len < sizeof(m) ||
+			    m.event_len > (size_t)n - off)
+				break;
+			ioff = off + m.metadata_len;
+			off += m.event_len;
+			if (m.vers != FANOTIFY_METADATA_VERSION)
 				return fe_err_set(err, "fanotify: metadata "
-				    "version %u, expected %u", m->vers,
+				    "version %u, expected %u", m.vers,
 				    FANOTIFY_METADATA_VERSION);
-			if (m->mask & FAN_Q_OVERFLOW) {
+			if (m.fd >= 0)
+				close(m.fd);
+			if (m.mask & FAN_Q_OVERFLOW) {
 				ev->overflow = true;
 				continue;
 			}
-			if (m->fd >= 0)
-				close(m->fd);
-			if (m->event_len < sizeof(*m) + sizeof(*fid))
+			if (ioff + sizeof(ih) + sizeof(fsid) +
+			    sizeof(struct file_handle) > off)
 				continue;
-			fid = (struct fanotify_event_info_fid *)(m + 1);
-			if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
-			    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID &&
-			    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_FID)
+			memcpy(&ih, rt->buf + ioff, sizeof(ih));
+			if (ih.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME &&
+			    ih.info_type != FAN_EVENT_INFO_TYPE_DFID &&
+			    ih.info_type != FAN_EVENT_INFO_TYPE_FID)
 				continue;
-			fh = (struct file_handle *)fid->handle;
-			if (fan_dir_path(rt, fid, fh, dir) < 0)
+			memcpy(&fsid, rt->buf + ioff + sizeof(ih),
+			    sizeof(fsid));
+			ioff += sizeof(ih) + sizeof(fsid);
+			memcpy(&h.fh, rt->buf + ioff, sizeof(h.fh));
+			hb = h.fh.handle_bytes;
+			if (hb > MAX_HANDLE_SZ ||
+			    ioff + sizeof(h.fh) + hb > off)
 				continue;
-			name = NULL;
-			if (fid->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
-				name = (const char *)fh->f_handle +
-				    fh->handle_bytes;
+			memcpy(h.b, rt->buf + ioff, sizeof(h.fh) + hb);
+			if (ih.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
+				const char *nm = (const char *)rt->buf + ioff +
+				    sizeof(h.fh) + hb;
+
+				if (memchr(nm, '\0', off - (size_t)((const
+				    uint8_t *)nm - rt->buf)) == NULL)
+					continue;
+				name = nm;
+			}
+			if (fan_dir_path(rt, &fsid, &h.fh, dir) < 0)
+				continue;
 			if (name == NULL || name[0] == '\0' ||
 			    strcmp(name, ".") == 0) {
 				emit(rt, dir, cb, arg);
@@ -361,32 +394,37 @@ in_read(struct rt *rt, rt_path_cb cb, void *arg, struct rt_events *ev,
 			return fe_err_sys(err, "reading inotify events");
 		}
 		for (off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
-			struct inotify_event *e =
-			    (struct inotify_event *)(rt->buf + off);
-			const char *dir;
+			struct inotify_event e;
+			const char *dir, *name;
 
-			off += (ssize_t)sizeof(*e) + e->len;
-			if (e->mask & IN_Q_OVERFLOW) {
+			/* copied out: no alignment is assumed */
+			memcpy(&e, rt->buf + off, sizeof(e));
+			name = (const char *)rt->buf + off + sizeof(e);
+			if (e.len > (size_t)(n - off) - sizeof(e))
+				break;
+			off += (ssize_t)sizeof(e) + e.len;
+			if (e.mask & IN_Q_OVERFLOW) {
 				ev->overflow = true;
 				continue;
 			}
-			if (e->wd < 0 || (size_t)e->wd >= rt->nwd ||
-			    (dir = rt->wd_path[e->wd]) == NULL)
+			if (e.wd < 0 || (size_t)e.wd >= rt->nwd ||
+			    (dir = rt->wd_path[e.wd]) == NULL)
 				continue;
-			if (e->mask & IN_IGNORED) {
-				free(rt->wd_path[e->wd]);
-				rt->wd_path[e->wd] = NULL;
+			if (e.mask & IN_IGNORED) {
+				free(rt->wd_path[e.wd]);
+				rt->wd_path[e.wd] = NULL;
 				continue;
 			}
-			if (e->len == 0 || e->name[0] == '\0') {
+			if (e.len == 0 || name[0] == '\0' ||
+			    memchr(name, '\0', e.len) == NULL) {
 				emit(rt, dir, cb, arg);
 				continue;
 			}
 			if (fe_snprintf_ok(path, sizeof(path), "%s/%s",
-			    strcmp(dir, "/") == 0 ? "" : dir, e->name) < 0)
+			    strcmp(dir, "/") == 0 ? "" : dir, name) < 0)
 				continue;
-			if ((e->mask & IN_ISDIR) &&
-			    (e->mask & (IN_CREATE | IN_MOVED_TO)))
+			if ((e.mask & IN_ISDIR) &&
+			    (e.mask & (IN_CREATE | IN_MOVED_TO)))
 				in_add_tree(rt, path);
 			emit(rt, path, cb, arg);
 		}

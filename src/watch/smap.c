@@ -1,6 +1,7 @@
 /*
- * smap.c - string-keyed hash map (see smap.h).  FNV-1a hashing; the table
- * doubles at 70 % load (tombstones included), so lookups stay short.
+ * smap.c - string-keyed hash map (see smap.h).  FNV-1a hashing; at 70 %
+ * load (tombstones included) the table is rebuilt at under 50 % load of
+ * its live keys, so lookups stay short.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,8 +63,11 @@ grow(struct smap *m)
 	struct smap_ent *old = m->t;
 	size_t oldcap = m->cap, i;
 
-	m->cap = m->cap ? m->cap * 2 : 64;
-	while (m->n * 10 >= m->cap * 5)
+	/* Sized by the live keys: when tombstones filled the table, this
+	 * rehashes at the same size (or smaller) instead of doubling, so keys
+	 * that come and go never grow it without bound. */
+	m->cap = 64;
+	while ((m->n + 1) * 10 >= m->cap * 5)
 		m->cap *= 2;
 	m->t = fe_calloc(m->cap, sizeof(*m->t));
 	m->used = m->n;

@@ -3,7 +3,8 @@
 # from the real programs: a ceremony (fe ceremony, P-384 keys), requests for
 # every profile with PEM and DER CSRs from openssl req, signed by fe-signer
 # (which writes its request log), and key files, plaintext keys and a
-# custody record with shares under the fixed test KEK (gen-seeds.c).  Each
+# custody record with shares under the fixed test KEK (gen-seeds.c), and
+# fe-watch baselines signed with the fixed test key (gen-baseline-seeds.c).  Each
 # valid seed has a few near-valid neighbours.  Crashing inputs found later
 # are added by hand (named crash-*) and kept: this script does not remove
 # them.
@@ -156,6 +157,15 @@ cp A/ca/private/server.fek "$K/ceremony-server.fek"
 head -c 60 kf/sealed-p256-root.fek >"$K/near-truncated.fek"
 { cat kf/sealed-p256-root.fek; printf x; } >"$K/near-trailing.fek"
 printf 'FEKEY\0\0\2' | cat - <(tail -c +9 kf/sealed-p256-root.fek) >"$K/near-version.fek"
+
+# ---------------------------------------------------------------- baselines
+# (fuzz_watchconf's seeds are written by hand; this script leaves them be)
+mkdir -p "$C/fuzz_baseline"
+find "$C/fuzz_baseline" -type f ! -name 'crash-*' -delete
+cc -std=c17 -Wall -Wextra -Werror -I"$ROOT/src" -D_GNU_SOURCE -o gen-baseline-seeds \
+    "$ROOT/tests/fuzz/gen-baseline-seeds.c" "$ROOT/build/libwatch.a" "$ROOT/build/libfe.a" \
+    $(pkg-config --libs libcrypto sqlite3 inih libgfshare libcurl jansson) -lm -lpthread
+./gen-baseline-seeds "$C/fuzz_baseline"
 
 chmod 644 "$C"/fuzz_*/*
 du -s --apparent-size -h "$C"/fuzz_*

@@ -785,6 +785,91 @@ tree_units(void **state)
 	wset_free(&s);
 }
 
+/* ---- caps ---- */
+
+static void
+caps_are_enforced(void **state)
+{
+	struct wset s = { 0 };
+	struct fe_err err;
+	struct buf b;
+	size_t i;
+	(void)state;
+
+	buf_init(&b, SIZE_MAX);
+	for (i = 0; i <= 200000; i++)
+		buf_printf(&b, "Package: p%zu\nStatus: install ok installed\n\n",
+		    i);
+	assert_true(dpkg_status_parse("status", b.p, b.len, &s, &err) < 0);
+	assert_non_null(strstr(err.msg, "more than 200000 packages"));
+	assert_int_equal(s.n, 0);
+	buf_free(&b);
+
+	buf_init(&b, SIZE_MAX);
+	for (i = 0; i < 1000000; i++)
+		buf_add_str(&b, "\n");
+	buf_add_str(&b, "root:x:0:0::/:/bin/sh\n");
+	assert_true(passwd_parse("passwd", b.p, b.len, &s, &err) < 0);
+	assert_non_null(strstr(err.msg, "line 1000001: more than 1000000 "
+	    "lines"));
+	buf_free(&b);
+
+	buf_init(&b, SIZE_MAX);
+	buf_add_str(&b, "g:x:1:");
+	for (i = 0; i <= 65536; i++)
+		buf_add_str(&b, "a,");
+	assert_true(group_parse("group", b.p, b.len, &s, &err) < 0);
+	assert_non_null(strstr(err.msg, "line 1: more than 65536 members"));
+	buf_free(&b);
+
+	buf_init(&b, SIZE_MAX);
+	for (i = 0; i <= 100000; i++)
+		buf_printf(&b, "m%zu 1 1 - Live 0x0\n", i);
+	assert_true(proc_modules_parse("modules", b.p, b.len, &s, &err) < 0);
+	assert_non_null(strstr(err.msg, "line 100001: more than 100000 "
+	    "modules"));
+	assert_int_equal(s.n, 0);
+	buf_free(&b);
+}
+
+static void
+tree_unit_caps(void **state)
+{
+	struct wset s = { 0 };
+	struct fe_err err;
+	char rel[256];
+	char *big;
+	size_t i;
+	(void)state;
+
+	/* A value over ITEM_MAX_VAL fails the collection. */
+	put("/lib/systemd/system/x.service", "x\n");
+	for (i = 0; i < 150; i++) {
+		snprintf(rel, sizeof(rel), "/etc/systemd/system/"
+		    "a-target-with-a-rather-long-name-to-fill-the-value-"
+		    "quickly-%03zu.target.wants/x.service", i);
+		link_at(rel, "/lib/systemd/system/x.service");
+	}
+	wset_add(&s, "sentinel", "x");
+	assert_int_equal(collect_units(root, &s, &err), FE_EINVAL);
+	assert_non_null(strstr(err.msg, "unit:x.service: value longer than "
+	    "8192 bytes"));
+	assert_int_equal(s.n, 1);
+	wset_free(&s);
+
+	/* A unit file over 4 MiB. */
+	big = malloc(((size_t)4 << 20) + 2);
+	assert_non_null(big);
+	memset(big, 'x', ((size_t)4 << 20) + 1);
+	big[((size_t)4 << 20) + 1] = '\0';
+	put("/usr/lib/systemd/system/big.service", big);
+	free(big);
+	assert_int_equal(collect_units(root, &s, &err), FE_EIO);
+	assert_non_null(strstr(err.msg, "big.service: larger than 4194304 "
+	    "bytes"));
+	assert_int_equal(s.n, 0);
+}
+
 /* ---- this machine ---- */
 
 static void
@@ -901,6 +986,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(tree_accounts, setup_root,
 		    teardown_root),
 		cmocka_unit_test_setup_teardown(tree_units, setup_root,
+		    teardown_root),
+		cmocka_unit_test(caps_are_enforced),
+		cmocka_unit_test_setup_teardown(tree_unit_caps, setup_root,
 		    teardown_root),
 		cmocka_unit_test(real_root),
 		cmocka_unit_test(own_sockets_come_and_go),
