@@ -11,7 +11,8 @@
  *
  * Sizes: log-normal (median 2.5 KiB, sigma 2.2: most files are small
  * config-like files, a few are tens of MiB), capped at 256 MiB, then scaled
- * so that the total is exactly TOTAL_BYTES; 0.5 % of the files are empty.
+ * so that the total is exactly TOTAL_BYTES (with the defaults: median 1.9
+ * KB, p99 300 KB, largest 33 MB); 0.5 % of the files are empty.
  * Directories: each new directory hangs below a random earlier one of depth
  * at most 7, so the tree is several levels deep.  Files go to random
  * directories; modes are a mix of 0644, 0600, 0640 and 0755.  Symlinks are

@@ -14,6 +14,11 @@
 # the same attributes (permissions, uid, gid, size, mtime, ctime, inode,
 # link target, xattrs, ACLs) and SHA-256 only, with the same number of
 # hashing threads (fe-watch threads = AIDE num_workers = BENCH_WATCH_THREADS).
+# (fe-watch leaves out directories' mtime and ctime, which AIDE checks.)
+# On a shared machine the wall clock includes other processes' use: the
+# runs are interleaved so that it falls on every tool alike, the load
+# average is printed, and CPU time (user + system) with its own ratio
+# beside the wall clock, on which the verdict rests.
 #
 #  1. AIDE: `aide --init`, then `aide --check` (nothing changed: exit 0).
 #  2. fe-watch: `fe watch init`, then `fe watch check` (exit 0).
