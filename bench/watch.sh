@@ -187,7 +187,9 @@ timed() {
 # col NAME N: the median of column N of NAME's times ("-" if none).
 col() {
 	[ -s "$RUN/$1.times" ] || { echo -; return; }
-	median $(awk -v c="$2" '{ print $c }' "$RUN/$1.times")
+	local v
+	mapfile -t v < <(awk -v c="$2" '{ print $c }' "$RUN/$1.times")
+	median "${v[@]}"
 }
 show_out() { sed 's/^/    /' "$RUN/$1.out" | head -20 >&2; }
 load() { awk '{ print $1 }' /proc/loadavg; }
