@@ -88,8 +88,10 @@ load(struct conf *c, struct watchconf *wc, struct fe_err *err)
 	    err) < 0)
 		return -1;
 	for (i = 0; i < wc->nports; i++)
-		if (strncmp(wc->ports[i], "tcp", 3) != 0 &&
-		    strncmp(wc->ports[i], "udp", 3) != 0)
+		if (strncmp(wc->ports[i], "tcp:", 4) != 0 &&
+		    strncmp(wc->ports[i], "tcp6:", 5) != 0 &&
+		    strncmp(wc->ports[i], "udp:", 4) != 0 &&
+		    strncmp(wc->ports[i], "udp6:", 5) != 0)
 			return fe_err_set(err, "%s: [ports] documented = '%s': "
 			    "expected PROTO:ADDRESS:PORT with PROTO tcp, tcp6, "
 			    "udp or udp6", name, wc->ports[i]);
