@@ -241,48 +241,80 @@ type_char(mode_t m)
 	}
 }
 
-/* The value of one path; buf is a SCAN_BUF scratch buffer. */
+/* Open a regular file for hashing without following links or blocking
+ * on a FIFO swapped in; -1 with errno on failure. */
 static int
-value_of(const char *path, uint8_t *buf, EVP_MD_CTX *ctx, char **val,
-    struct fe_err *err)
+open_reg(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)   /* O_NOATIME needs ownership */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	return fd;
+}
+
+/*
+ * The value of one path; buf is a SCAN_BUF scratch buffer.  reg_hint says
+ * the walk saw a regular file: then the file is opened first and only
+ * fstat()ed (one path lookup instead of two); anything else, or a file
+ * that turns out not to be regular, goes through lstat().
+ */
+static int
+value_of(const char *path, bool reg_hint, uint8_t *buf, EVP_MD_CTX *ctx,
+    char **val, struct fe_err *err)
 {
 	struct stat st;
 	char xa[48], md_hex[65], *target = NULL, *etarget = NULL;
 	uint8_t md[32];
 	int fd = -1, rc = -1;
 	size_t i;
+	off_t left;
 
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+	if (reg_hint) {
+		fd = open_reg(path);
+		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 			return FE_ENOENT;
-		return fe_err_sys(err, "%s", path);
+		if (fd >= 0 && (fstat(fd, &st) != 0 ||
+		    !S_ISREG(st.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
 	}
-	if (S_ISREG(st.st_mode)) {
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-		    O_NOATIME);
-		if (fd < 0 && errno == EPERM)
-			fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT)
+	if (fd < 0) {
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
 				return FE_ENOENT;
 			return fe_err_sys(err, "%s", path);
 		}
-		if (fstat(fd, &st) != 0) {
-			fe_err_sys(err, "%s", path);
-			goto out;
+		if (S_ISREG(st.st_mode)) {
+			if ((fd = open_reg(path)) < 0) {
+				if (errno == ENOENT)
+					return FE_ENOENT;
+				return fe_err_sys(err, "%s", path);
+			}
+			if (fstat(fd, &st) != 0) {
+				fe_err_sys(err, "%s", path);
+				goto out;
+			}
+			if (!S_ISREG(st.st_mode)) {
+				/* swapped since lstat: look again */
+				close(fd);
+				return value_of(path, false, buf, ctx, val,
+				    err);
+			}
 		}
-		if (!S_ISREG(st.st_mode)) {
-			/* swapped since lstat: describe what is there now */
-			close(fd);
-			fd = -1;
-			return value_of(path, buf, ctx, val, err);
-		}
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
+	if (fd >= 0) {
 		if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 			fe_fatal("SHA-256 unavailable");
-		for (;;) {
-			ssize_t r = read(fd, buf, SCAN_BUF);
+		/* exactly the size fstat() gave, so hash and size describe
+		 * the same bytes even while someone appends (the append is
+		 * an event of its own) */
+		for (left = st.st_size; left > 0;) {
+			ssize_t r = read(fd, buf, left < SCAN_BUF ?
+			    (size_t)left : SCAN_BUF);
 
 			if (r < 0) {
 				if (errno == EINTR)
@@ -291,8 +323,9 @@ value_of(const char *path, uint8_t *buf, EVP_MD_CTX *ctx, char **val,
 				goto out;
 			}
 			if (r == 0)
-				break;
+				break;      /* shrunk meanwhile */
 			EVP_DigestUpdate(ctx, buf, (size_t)r);
+			left -= r;
 		}
 		if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
 			fe_fatal("SHA-256 failed");
@@ -381,7 +414,7 @@ scan_one(const char *path, char **val, struct fe_err *err)
 		if ((one_ctx = EVP_MD_CTX_new()) == NULL)
 			fe_fatal("out of memory");
 	}
-	return value_of(path, one_buf, one_ctx, val, err);
+	return value_of(path, false, one_buf, one_ctx, val, err);
 }
 
 void
@@ -397,17 +430,26 @@ scan_one_release(void)
 
 struct plist {
 	char **v;
+	bool *reg;               /* the walk saw a regular file (a hint) */
 	size_t n, cap;
 };
 
 static void
-plist_add(struct plist *l, char *p)
+plist_add_hint(struct plist *l, char *p, bool reg)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 1024;
 		l->v = fe_realloc(l->v, l->cap * sizeof(*l->v));
+		l->reg = fe_realloc(l->reg, l->cap * sizeof(*l->reg));
 	}
+	l->reg[l->n] = reg;
 	l->v[l->n++] = p;
+}
+
+static void
+plist_add(struct plist *l, char *p)
+{
+	plist_add_hint(l, p, false);
 }
 
 static char *
@@ -458,7 +500,7 @@ walk(const struct scan_rules *r, const char *top, struct plist *out,
 				free(p);
 				continue;
 			}
-			plist_add(out, p);
+			plist_add_hint(out, p, de->d_type == DT_REG);
 			if (de->d_type == DT_DIR) {
 				plist_add(&stack, fe_strdup(p));
 			} else if (de->d_type == DT_UNKNOWN) {
@@ -472,6 +514,7 @@ walk(const struct scan_rules *r, const char *top, struct plist *out,
 		free(dir);
 	}
 	free(stack.v);
+	free(stack.reg);
 }
 
 struct work {
@@ -500,7 +543,8 @@ worker(void *arg)
 		if (i >= w->paths->n)
 			break;
 		e.msg[0] = '\0';
-		rc = value_of(w->paths->v[i], buf, ctx, &w->vals[i], &e);
+		rc = value_of(w->paths->v[i], w->paths->reg[i], buf, ctx,
+		    &w->vals[i], &e);
 		if (rc == FE_ENOENT) {
 			w->vals[i] = NULL;
 		} else if (rc < 0) {
@@ -574,6 +618,7 @@ hash_all(const struct scan_rules *r, struct plist *paths, struct wset *out,
 	}
 	free(w.vals);
 	free(paths->v);
+	free(paths->reg);
 	memset(paths, 0, sizeof(*paths));
 	wset_sort(out);
 	return 0;
