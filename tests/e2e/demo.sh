@@ -20,6 +20,11 @@ check "the demo issued over the serial line (link sessions in the signer's log)"
 	grep -q 'link.session' $D/signer-requests.log
 check "the log extracted over the line verifies and matches the signer's" bash -c \
 	"fe log verify $D/signer-extracted.log && n=\$(wc -l <$D/signer-extracted.log) && head -n \$n $D/signer-requests.log | cmp - $D/signer-extracted.log"
+check "fe-watch alerted on the unauthorized edit of signer.ini" \
+	grep -q 'unauthorized change: file:[^"]*signer.ini changed' $D/watch/alerts.jsonl
+check "... and accepted the edit under ticket 1 without an alert" bash -c \
+	"fe log show $D/watch/state/watch.log | grep -q 'change.authorized ticket=1 key=file:.*signer.ini' && [ \$(grep -c . $D/watch/alerts.jsonl) -eq 1 ]"
+check "the watch log verifies" fe log verify $D/watch/state/watch.log
 check "the demo leaves no service running after ONCE=1" bash -c \
-	"! pgrep -f 'fe-linesi[m] --link-a $PWD/out' >/dev/null"
+	"! pgrep -f 'fe-linesi[m] --link-a $PWD/out' >/dev/null && ! pgrep -f 'fe-watc[h] -c $PWD/out' >/dev/null"
 done_testing
