@@ -146,6 +146,7 @@ struct watcher {
 	int64_t last_rescan, last_tick;
 	bool first_start;
 	bool started;
+	uint64_t src_sig[COL__MAX];   /* poll_sources(): last signature */
 };
 
 static int64_t
@@ -900,6 +901,76 @@ poll_collector(struct watcher *w, enum collector c)
 	wset_free(&cur);
 }
 
+/*
+ * The files each structured collector reads.  They are stat()ed every poll
+ * and the collector runs again only when one of them changed (size, mtime,
+ * ctime or inode), so a new account or package is an alert within a
+ * second without parsing dpkg's status file every second.
+ */
+static const char *const col_sources[COL__MAX][4] = {
+	[COL_PACKAGES] = { "var/lib/dpkg/status", NULL },
+	[COL_ACCOUNTS] = { "etc/passwd", "etc/group", "etc/shadow",
+	    "etc/gshadow" },
+	[COL_UNITS] = { "etc/systemd/system", "lib/systemd/system",
+	    "usr/lib/systemd/system", "usr/local/lib/systemd/system" },
+};
+
+static uint64_t
+sources_sig(const struct watcher *w, enum collector c)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < 4 && col_sources[c][i] != NULL; i++) {
+		char *p;
+		struct stat sb;
+		uint64_t v[5] = { 0 };
+		size_t k;
+
+		if (asprintf(&p, "%s/%s", strcmp(w->wc.root, "/") == 0 ? "" :
+		    w->wc.root, col_sources[c][i]) < 0)
+			fe_fatal("out of memory");
+		if (stat(p, &sb) == 0) {
+			v[0] = (uint64_t)sb.st_size;
+			v[1] = (uint64_t)sb.st_mtim.tv_sec * 1000000000u +
+			    (uint64_t)sb.st_mtim.tv_nsec;
+			v[2] = (uint64_t)sb.st_ctim.tv_sec * 1000000000u +
+			    (uint64_t)sb.st_ctim.tv_nsec;
+			v[3] = (uint64_t)sb.st_ino;
+			v[4] = 1;
+		}
+		free(p);
+		for (k = 0; k < 5; k++) {
+			h ^= v[k];
+			h *= 1099511628211ULL;
+		}
+	}
+	return h;
+}
+
+static void
+poll_sources(struct watcher *w)
+{
+	static const enum collector cols[] = { COL_PACKAGES, COL_ACCOUNTS,
+	    COL_UNITS };
+	const bool on[] = { w->wc.packages, w->wc.accounts, w->wc.units };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t sig;
+
+		if (!on[i])
+			continue;
+		sig = sources_sig(w, cols[i]);
+		if (sig != w->src_sig[cols[i]]) {
+			/* the first poll after a rescan only records */
+			if (w->src_sig[cols[i]] != 0)
+				poll_collector(w, cols[i]);
+			w->src_sig[cols[i]] = sig;
+		}
+	}
+}
+
 static void
 dirty_cb(void *arg, const char *path)
 {
@@ -1236,6 +1307,7 @@ watcher_run(struct watcher *w, volatile sig_atomic_t *stop)
 			poll_sockets(w);
 			if (w->wc.modules)
 				poll_collector(w, COL_MODULES);
+			poll_sources(w);
 			load_tickets(w, false);
 			recheck_pending(w);
 			check_clock(w);

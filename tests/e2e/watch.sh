@@ -24,6 +24,11 @@ echo "listen 80" >tree/etc/app/app.conf
 echo "PermitRootLogin no" >tree/etc/ssh/sshd_config
 head -c 100000 /dev/urandom >tree/bin/tool
 ln -s conf1 tree/etc/link
+# the accounts collector reads ROOT/etc; sockets come from the real /proc
+mkdir -p root/etc
+printf 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\n' >root/etc/passwd
+printf 'root:x:0:\nsudo:x:27:alice\n' >root/etc/group
+ln -s /proc root/proc
 
 # administrators' SSH keys and the allowed signers
 for who in alice bob; do
@@ -72,10 +77,11 @@ ignore = *.swp, $W/tree/etc/app/cache
 
 [collect]
 packages = no
-accounts = no
+accounts = yes
 modules = no
 units = no
 sockets = yes
+root = $W/root
 
 [ports]
 documented = tcp:127.0.0.1:$SPORT
@@ -175,6 +181,10 @@ check "AIDE (peer) sees the same file changed" bash -c \
 check "fe watch check reports it too" bash -c \
 	"fe watch check -c watch.ini | grep -q 'changed:  file:$W/tree/etc/ssh/sshd_config'"
 
+# --- 1b. a new account: the accounts collector, within 2 s ------------------
+echo 'mallory:x:0:0::/root:/bin/bash' >>root/etc/passwd
+check "a new uid-0 account is alerted within 2 s" wait_until 2 cmd_has "user:mallory added"
+
 # --- 2. a change under an approved ticket ----------------------------------
 now=$(date +%s)
 start=$(date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ)
@@ -211,17 +221,32 @@ absent "... no alert at first" grep -qF "conf5" alerts.cmd
 check "... an alert once the grace time passes unapproved" \
 	wait_until 6 cmd_has "emergency change under ticket 2"
 
+# --- 4b. an emergency change approved afterwards ---------------------------
+fe change open --dir tickets --by alice --key key-alice --host host1 \
+	--change "$W/tree/etc/conf3" --start now --end +1h --emergency \
+	--reason "hot fix, approved later" --allowed-signers allowed_signers >open5.out 2>&1
+E2=$(cat open5.out)
+wait_until 5 logged "tickets.loaded count=3"
+echo "hot fix 2" >>tree/etc/conf3
+wait_until 3 logged "change.emergency ticket=$E2"
+fe change approve "$E2" --dir tickets --key key-bob --allowed-signers allowed_signers >approve5.out 2>&1
+check "an emergency change approved afterwards is accepted with its ticket" \
+	wait_until 4 logged "change.authorized ticket=$E2 key=file:$W/tree/etc/conf3 \(emergency change, approved afterwards\)"
+sleep 3.5
+absent "... and never alerted" grep -qF "tree/etc/conf3" alerts.cmd
+
 # --- 5. a forged approval dropped into the ticket directory ----------------
 fe change open --dir tickets --by alice --key key-alice --host host1 \
 	--change "$W/tree/etc/conf4" --start now --end +1h \
 	--reason "another" --allowed-signers allowed_signers >open3.out 2>&1
-cp tickets/1/approve.sig tickets/3/approve.sig
+T3=$(cat open3.out)
+cp tickets/1/approve.sig "tickets/$T3/approve.sig"
 # fe-watch rereads the tickets when their log changes: open another one
 fe change open --dir tickets --by alice --key key-alice --host host1 \
 	--change "$W/tree/none" --start now --end +1h \
 	--reason "bump the log" --allowed-signers allowed_signers >open4.out 2>&1
 check "a copied approval is refused by fe-watch and alerted" \
-	wait_until 5 cmd_has "change ticket 3 refused"
+	wait_until 5 cmd_has "change ticket $T3 refused"
 echo "unapproved" >>tree/etc/conf4
 check "... and its change is an unauthorized change" \
 	wait_until 3 cmd_has "tree/etc/conf4 changed"
