@@ -76,18 +76,6 @@ scan_key(const char *path)
 	return k;
 }
 
-static int
-unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 scan_key_path(const char *key)
 {
@@ -99,9 +87,10 @@ scan_key_path(const char *key)
 	p = key + 5;
 	out = q = fe_malloc(strlen(p) + 1);
 	while (*p != '\0') {
-		if (*p == '%' && unhex(p[1]) >= 0 && unhex(p[2]) >= 0) {
-			int v = unhex(p[1]) * 16 + unhex(p[2]);
+		uint8_t v;
 
+		if (*p == '%' && p[1] != '\0' && p[2] != '\0' &&
+		    hex_decode(p + 1, 2, &v, 1) == 0) {
 			if (v == 0) {     /* never produced by esc() */
 				free(out);
 				return NULL;
@@ -144,18 +133,6 @@ scan_watched(const struct scan_rules *r, const char *path)
 		    FNM_LEADING_DIR) == 0)
 			return true;
 	return false;
-}
-
-static void
-hex16(const uint8_t *d, char out[33])
-{
-	size_t i;
-
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hexd[d[i] >> 4];
-		out[2 * i + 1] = hexd[d[i] & 15];
-	}
-	out[32] = '\0';
 }
 
 static int
@@ -218,7 +195,7 @@ xattrs_attr(int fd, const char *path, char out[48], struct fe_err *err)
 	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
 		fe_fatal("SHA-256 failed");
 	memcpy(out, " xattrs=", 8);
-	hex16(md, out + 8);
+	hex_encode(md, 16, out + 8);
 	rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);
@@ -269,7 +246,6 @@ value_of(const char *path, bool reg_hint, uint8_t *buf, EVP_MD_CTX *ctx,
 	char xa[48], md_hex[65], *target = NULL, *etarget = NULL;
 	uint8_t md[32];
 	int fd = -1, rc = -1;
-	size_t i;
 	off_t left;
 
 	if (reg_hint) {
@@ -329,11 +305,7 @@ value_of(const char *path, bool reg_hint, uint8_t *buf, EVP_MD_CTX *ctx,
 		}
 		if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
 			fe_fatal("SHA-256 failed");
-		for (i = 0; i < 32; i++) {
-			md_hex[2 * i] = hexd[md[i] >> 4];
-			md_hex[2 * i + 1] = hexd[md[i] & 15];
-		}
-		md_hex[64] = '\0';
+		hex_encode(md, 32, md_hex);
 		if (xattrs_attr(fd, path, xa, err) < 0)
 			goto out;
 		if (asprintf(val, "type=f mode=%04o uid=%u gid=%u size=%lld "

@@ -101,17 +101,12 @@ load(struct conf *c, struct watchconf *wc, struct fe_err *err)
 	return conf_check_unused(c, err);
 }
 
-int
-watchconf_load_string(const char *name, const char *text,
-    struct watchconf *wc, struct fe_err *err)
+/* Interpret a loaded file; frees c. */
+static int
+finish(struct conf *c, struct watchconf *wc, struct fe_err *err)
 {
-	struct conf *c;
-	int rc;
+	int rc = load(c, wc, err);
 
-	memset(wc, 0, sizeof(*wc));
-	if (conf_load_string(name, text, &c, err) < 0)
-		return -1;
-	rc = load(c, wc, err);
 	conf_free(c);
 	if (rc < 0) {
 		watchconf_clear(wc);
@@ -121,21 +116,26 @@ watchconf_load_string(const char *name, const char *text,
 }
 
 int
+watchconf_load_string(const char *name, const char *text,
+    struct watchconf *wc, struct fe_err *err)
+{
+	struct conf *c;
+
+	memset(wc, 0, sizeof(*wc));
+	if (conf_load_string(name, text, &c, err) < 0)
+		return FE_EINVAL;
+	return finish(c, wc, err);
+}
+
+int
 watchconf_load(const char *path, struct watchconf *wc, struct fe_err *err)
 {
 	struct conf *c;
-	int rc;
 
 	memset(wc, 0, sizeof(*wc));
 	if (conf_load(path, &c, err) < 0)
-		return -1;
-	rc = load(c, wc, err);
-	conf_free(c);
-	if (rc < 0) {
-		watchconf_clear(wc);
 		return FE_EINVAL;
-	}
-	return 0;
+	return finish(c, wc, err);
 }
 
 void
