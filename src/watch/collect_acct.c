@@ -463,8 +463,8 @@ fold_shadow(struct wset *set, struct wset *sh, const char *attr,
 	struct wset extra = { 0 };
 	size_t i;
 
-	cset_sort(set);
-	cset_sort(sh);
+	wset_sort(set);
+	wset_sort(sh);
 	for (i = 0; i < sh->n; i++) {
 		struct witem *it = (struct witem *)wset_find(set, sh->v[i].key);
 		char *v;

@@ -159,7 +159,7 @@ proc_net_parse(const char *name, const char *proto, const uint8_t *p,
 		goto fail;
 	}
 	/* Sockets sharing a port are one thing listening. */
-	cset_sort(&tmp);
+	wset_sort(&tmp);
 	wset_move(out, &tmp);
 	return 0;
 fail:

@@ -169,13 +169,6 @@ item_put(struct wset *out, const char *key, struct buf *b, const char *what,
 	return 0;
 }
 
-void
-cset_sort(struct wset *s)
-{
-	if (s->n > 0)
-		wset_sort(s);
-}
-
 static int
 witem_cmp(const void *a, const void *b)
 {

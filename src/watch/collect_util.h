@@ -72,9 +72,6 @@ int sha256_hex(const void *p, size_t n, char *hex, size_t nhex,
 int item_put(struct wset *out, const char *key, struct buf *b,
     const char *what, struct fe_err *err);
 
-/* wset_sort() that leaves an empty set alone (item.c would hand qsort()
- * a NULL array). */
-void cset_sort(struct wset *s);
 
 /* Sort tmp and fail on a key that occurs twice ("NAME: duplicate K"). */
 int wset_check_unique(struct wset *tmp, const char *name, struct fe_err *err);
