@@ -4,11 +4,13 @@
  * hash-chained watch log, which is synced; the database is the index that
  * lets `fe watch status` and `fe alert` answer quickly.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "watch/wstate.h"
 
@@ -40,9 +42,14 @@ int
 wstate_open(const char *state_dir, struct wstate **out, struct fe_err *err)
 {
 	struct wstate *s = fe_calloc(1, sizeof(*s));
+	int fd;
 
 	if (asprintf(&s->path, "%s/state.db", state_dir) < 0)
 		fe_fatal("out of memory");
+	/* created 0600 here, so SQLite's -wal and -shm files (which take the
+	 * database's mode) are private too: alerts name paths and people */
+	if ((fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
