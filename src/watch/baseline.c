@@ -276,6 +276,13 @@ baseline_parse(const char *name, const uint8_t *p, size_t len,
 	int rc = FE_EINVAL;
 
 	memset(&nb, 0, sizeof(nb));
+	/* lines end in "\n" alone: the line reader would quietly drop a
+	 * "\r" before it, which fe-watch never writes */
+	if (memchr(p, '\r', len) != NULL) {
+		fe_err_set(err, "%s: a carriage return (fe-watch writes lines "
+		    "ending in a newline only)", name);
+		goto out;
+	}
 	rd_init(&r, p, len);
 	lineno++;
 	if (rd_line(&r, 64, &line, &vl) < 0 || vl != 20 ||
