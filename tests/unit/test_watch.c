@@ -1333,7 +1333,9 @@ baseline_tampering_refused(void **state)
 	edit_refused(text, "version=3.0", "version=3\0330", false, NULL,
 	    "line 11: expected KEY<tab>VALUE");
 	edit_refused(text, "version=3.0", "version=3\r0", false, NULL,
-	    "line 11: expected KEY<tab>VALUE");
+	    "a carriage return");
+	edit_refused(text, "items: 4\n", "items: 4\r\n", false, NULL,
+	    "a carriage return");
 	{
 		/* a key over ITEM_MAX_KEY */
 		char *longkey = fe_malloc(ITEM_MAX_KEY + 16);
