@@ -251,6 +251,18 @@ test_parse_requests(void **state)
 	parse(req, &r, "RFC 5019 2.1.1: 2 Requests");
 	parse(OCSP_REQUEST_new(), &r, "RFC 5019 2.1.1: 0 Requests");
 	parse(mk_req(EVP_md5(), 0), &r, "1.2.840.113549.2.5 is neither");
+	/* SHA-1 named, 32-octet issuerNameHash */
+	{
+		ASN1_OCTET_STRING *nh = NULL;
+		static const uint8_t h32[32] = { 1 };
+
+		req = mk_req(EVP_sha1(), 0);
+		assert_int_equal(OCSP_id_get0_info(&nh, NULL, NULL, NULL,
+		    OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0))), 1);
+		assert_int_equal(ASN1_OCTET_STRING_set(nh, h32, 32), 1);
+		parse(req, &r, "CertID hashes of 32 and 20 octets, SHA-1 "
+		    "needs 20");
+	}
 	parse(mk_req(EVP_sha384(), 0), &r, "2.16.840.1.101.3.4.2.2 is neither");
 }
 
@@ -627,6 +639,43 @@ test_resp_refused(void **state)
 	OPENSSL_free(der);
 }
 
+/* With an RSA responder key (deterministic PKCS#1 v1.5), the same inputs
+ * give the same bytes: pre-signed responses can be compared. */
+static void
+test_resp_stable(void **state)
+{
+	EVP_PKEY *rk = EVP_RSA_gen(2048);
+	X509 *rc;
+	struct ocsp_single s;
+	struct fe_err err;
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen, blen;
+	static const uint8_t serial[] = { 0x01, 0x23, 0x45, 0x67 };
+	static const uint8_t nonce[] = { 1, 2, 3 };
+
+	(void)state;
+	assert_non_null(rk);
+	rc = mk_cert("foureyes test OCSP RSA", rk, ca, ca_key, 3, 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ocsp_certid_from_issuer(ca, OCSP_HASH_SHA1, serial,
+	    4, &s.id, &err), 0);
+	s.status = OCSP_CERT_REVOKED;
+	s.reason = 4;
+	s.revoked_at = T0 - 5;
+	s.this_update = T0;
+	s.next_update = T0 + 86400;
+	assert_int_equal(ocsp_resp_build(&s, ca, rc, rk, nonce, 3, &a, &alen,
+	    &err), 0);
+	assert_int_equal(ocsp_resp_build(&s, ca, rc, rk, nonce, 3, &b, &blen,
+	    &err), 0);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_free(rc);
+	EVP_PKEY_free(rk);
+}
+
 static void
 test_error_responses(void **state)
 {
@@ -673,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_get_path),
 		cmocka_unit_test(test_resp),
 		cmocka_unit_test(test_resp_refused),
+		cmocka_unit_test(test_resp_stable),
 		cmocka_unit_test(test_error_responses),
 	};
 
