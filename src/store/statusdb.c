@@ -442,9 +442,6 @@ statusdb_add_issuer(struct statusdb *d, X509 *x, X509 *root,
 		return fe_err_set(err, "statusdb_add_issuer: no certificate");
 	if ((rc = name_of(X509_get_subject_name(x), name, err)) != 0)
 		return rc;
-	for (i = 0; i < d->niss; i++)
-		if (X509_cmp(d->iss[i].x, x) == 0)
-			return 0;
 	if (X509_cmp(x, root) == 0)
 		return fe_err_code(err, FE_EPOLICY, "sub-root %s: is the root "
 		    "itself; only sub-roots issue end-entity certificates; "
@@ -452,6 +449,10 @@ statusdb_add_issuer(struct statusdb *d, X509 *x, X509 *root,
 	if ((rc = check_ca(x, name, err)) != 0 ||
 	    (rc = chain_check(x, root, name, err)) != 0)
 		return rc;
+	/* checked first, so adding it again under another root fails */
+	for (i = 0; i < d->niss; i++)
+		if (X509_cmp(d->iss[i].x, x) == 0)
+			return 0;
 	for (i = 0; i < d->niss; i++)
 		if (strcmp(d->iss[i].name, name) == 0)
 			return fe_err_code(err, FE_EEXIST, "sub-root %s: another "

@@ -1,0 +1,709 @@
+/*
+ * test_statusdb.c - src/store/statusdb.c: the status store of fe-status
+ * believes only what the signer signed.  A root, a sub-root under it and an
+ * unrelated CA are made here with OpenSSL; leaves and CRLs are signed with
+ * their keys (and with the wrong ones).  Covered: good, revoked (reason and
+ * time), unknown for a serial never issued, unknown issuer, SHA-1 and
+ * SHA-256 CertIDs; every refusal of a sub-root, a certificate and a CRL,
+ * each with its message, and a refused CRL leaves the store as it was; a
+ * newer CRL replaces the revoked set; the staleness alarm.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "store/statusdb.h"
+
+#define T0 1767225600 /* 2026-01-01T00:00:00Z */
+#define NOW (T0 + 3600)
+
+static EVP_PKEY *root_key, *sub_key, *other_key, *leaf_key;
+static X509 *root, *sub, *other, *leaf1, *leaf2, *forged, *foreign, *dup1,
+    *notca;
+
+enum kind { K_CA, K_LEAF };
+
+static void
+add_ext(X509 *x, X509 *iss, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, iss, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	assert_non_null(e);
+	assert_int_equal(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+}
+
+/* Certificate for pk named cn, issued by iss (NULL: self-signed) but
+ * signed with iss_key, which need not be iss's key. */
+static X509 *
+mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
+    long serial, enum kind kind)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial),
+	    1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	assert_int_equal(X509_set_subject_name(x, n), 1);
+	assert_int_equal(X509_set_issuer_name(x, iss != NULL ?
+	    X509_get_subject_name(iss) : n), 1);
+	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), T0 - 86400));
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x),
+	    T0 + 365 * 86400));
+	assert_int_equal(X509_set_pubkey(x, pk), 1);
+	if (iss == NULL)
+		iss = x;
+	add_ext(x, iss, NID_subject_key_identifier, "hash");
+	add_ext(x, iss, NID_authority_key_identifier, "keyid");
+	if (kind == K_CA) {
+		add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+	} else {
+		add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE");
+		add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
+	}
+	assert_true(X509_sign(x, iss_key, EVP_sha256()) > 0);
+	X509_NAME_free(n);
+	return x;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	root_key = EVP_EC_gen("P-256");
+	sub_key = EVP_EC_gen("P-256");
+	other_key = EVP_EC_gen("P-256");
+	leaf_key = EVP_EC_gen("P-256");
+	if (!root_key || !sub_key || !other_key || !leaf_key)
+		return -1;
+	root = mk_cert("foureyes test root", root_key, NULL, root_key, 1,
+	    K_CA);
+	sub = mk_cert("foureyes test sub-root", sub_key, root, root_key, 2,
+	    K_CA);
+	other = mk_cert("unrelated CA", other_key, NULL, other_key, 1, K_CA);
+	leaf1 = mk_cert("a.example", leaf_key, sub, sub_key, 0x1001, K_LEAF);
+	leaf2 = mk_cert("b.example", leaf_key, sub, sub_key, 0x1002, K_LEAF);
+	/* names the sub-root (name and AKI) but signed by another key */
+	forged = mk_cert("evil.example", leaf_key, sub, other_key, 0x1003,
+	    K_LEAF);
+	/* issued by the unrelated CA */
+	foreign = mk_cert("c.example", leaf_key, other, other_key, 0x1001,
+	    K_LEAF);
+	/* a second, different certificate with leaf1's serial */
+	dup1 = mk_cert("d.example", leaf_key, sub, sub_key, 0x1001, K_LEAF);
+	/* signed by the root but not a CA */
+	notca = mk_cert("not a CA", leaf_key, root, root_key, 3, K_LEAF);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	X509_free(root);
+	X509_free(sub);
+	X509_free(other);
+	X509_free(leaf1);
+	X509_free(leaf2);
+	X509_free(forged);
+	X509_free(foreign);
+	X509_free(dup1);
+	X509_free(notca);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(sub_key);
+	EVP_PKEY_free(other_key);
+	EVP_PKEY_free(leaf_key);
+	return 0;
+}
+
+struct fix {
+	char dir[64];
+	char path[96];
+	struct statusdb *db;
+};
+
+static struct statusdb *
+fresh(struct fix *f)
+{
+	struct fe_err err;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_statusdb.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/status.db", f->dir);
+	if (statusdb_open(f->path, &f->db, &err) != 0)
+		fail_msg("%s", err.msg);
+	return f->db;
+}
+
+static void
+done(struct fix *f)
+{
+	char p[128];
+
+	statusdb_close(f->db);
+	f->db = NULL;
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+}
+
+/* Expect rc from an operation, and for a failure a message with want. */
+static void
+expect(int got, int rc, const struct fe_err *err, const char *want)
+{
+	if (got != rc)
+		fail_msg("rc %d, expected %d: %s", got, rc, err->msg);
+	if (want != NULL && strstr(err->msg, want) == NULL)
+		fail_msg("\"%s\" not in \"%s\"", want, err->msg);
+}
+
+static uint8_t *
+cert_der(X509 *x, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+
+	assert_true(n > 0);
+	*len = (size_t)n;
+	return der;
+}
+
+static int
+add_cert(struct statusdb *db, X509 *x, struct fe_err *err)
+{
+	size_t len;
+	uint8_t *der = cert_der(x, &len);
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	rc = statusdb_add_cert(db, der, len, err);
+	OPENSSL_free(der);
+	return rc;
+}
+
+struct entry {
+	long serial;
+	int64_t at;
+	int reason;               /* -1: no reasonCode */
+};
+
+enum { CRL_NO_NUMBER = 1, CRL_NO_NEXT = 2, CRL_DELTA = 4 };
+
+/* DER CRL in the name of iss, signed with key; caller frees. */
+static uint8_t *
+mk_crl(X509 *iss, EVP_PKEY *key, long number, int64_t this_update,
+    int64_t next_update, const struct entry *e, size_t n, int flags,
+    size_t *len)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	unsigned char *der = NULL;
+	size_t i;
+	int l;
+
+	assert_non_null(c);
+	assert_int_equal(X509_CRL_set_version(c, 1), 1);
+	assert_int_equal(X509_CRL_set_issuer_name(c,
+	    X509_get_subject_name(iss)), 1);
+	assert_non_null(ASN1_TIME_set(t, (time_t)this_update));
+	assert_int_equal(X509_CRL_set1_lastUpdate(c, t), 1);
+	if (!(flags & CRL_NO_NEXT)) {
+		assert_non_null(ASN1_TIME_set(t, (time_t)next_update));
+		assert_int_equal(X509_CRL_set1_nextUpdate(c, t), 1);
+	}
+	for (i = 0; i < n; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		ASN1_INTEGER *s = ASN1_INTEGER_new();
+		ASN1_ENUMERATED *why;
+
+		assert_int_equal(ASN1_INTEGER_set(s, e[i].serial), 1);
+		assert_int_equal(X509_REVOKED_set_serialNumber(r, s), 1);
+		assert_non_null(ASN1_TIME_set(t, (time_t)e[i].at));
+		assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
+		if (e[i].reason >= 0) {
+			why = ASN1_ENUMERATED_new();
+			assert_int_equal(ASN1_ENUMERATED_set(why, e[i].reason),
+			    1);
+			assert_int_equal(X509_REVOKED_add1_ext_i2d(r,
+			    NID_crl_reason, why, 0, 0), 1);
+			ASN1_ENUMERATED_free(why);
+		}
+		assert_int_equal(X509_CRL_add0_revoked(c, r), 1);
+		ASN1_INTEGER_free(s);
+	}
+	X509V3_set_ctx(&ctx, iss, NULL, NULL, c, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+	    "keyid");
+	assert_non_null(ext);
+	assert_int_equal(X509_CRL_add_ext(c, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+	assert_int_equal(ASN1_INTEGER_set(num, number), 1);
+	if (!(flags & CRL_NO_NUMBER))
+		assert_int_equal(X509_CRL_add1_ext_i2d(c, NID_crl_number, num,
+		    0, 0), 1);
+	if (flags & CRL_DELTA)
+		assert_int_equal(X509_CRL_add1_ext_i2d(c, NID_delta_crl, num,
+		    1, 0), 1);
+	assert_int_equal(X509_CRL_sort(c), 1);
+	assert_true(X509_CRL_sign(c, key, EVP_sha256()) > 0);
+	l = i2d_X509_CRL(c, &der);
+	assert_true(l > 0);
+	*len = (size_t)l;
+	ASN1_INTEGER_free(num);
+	ASN1_TIME_free(t);
+	X509_CRL_free(c);
+	return der;
+}
+
+static int
+add_crl(struct statusdb *db, const uint8_t *der, size_t len,
+    struct fe_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return statusdb_add_crl(db, der, len, NOW, err);
+}
+
+/* Status of serial under iss with hash h. */
+static int
+status(struct statusdb *db, X509 *iss, enum ocsp_hash h, long serial,
+    struct statusdb_answer *a, struct fe_err *err)
+{
+	struct ocsp_certid id;
+	uint8_t s[8];
+	size_t n = 0;
+	long v;
+
+	for (v = serial; v > 0; v >>= 8)
+		n++;
+	for (v = serial; v > 0; v >>= 8)
+		s[--n] = (uint8_t)(v & 0xff);
+	for (v = serial, n = 0; v > 0; v >>= 8)
+		n++;
+	assert_int_equal(ocsp_certid_from_issuer(iss, h, s, n, &id, err), 0);
+	memset(err, 0, sizeof(*err));
+	return statusdb_status(db, &id, a, err);
+}
+
+/* A store with the sub-root, leaf1 and leaf2, and CRL 1 revoking leaf2. */
+static struct statusdb *
+populated(struct fix *f)
+{
+	struct statusdb *db = fresh(f);
+	struct entry e[] = { { 0x1002, T0 - 100, 1 } };
+	struct fe_err err;
+	uint8_t *der;
+	size_t len;
+
+	expect(statusdb_add_issuer(db, sub, root, &err), 0, &err, NULL);
+	expect(add_cert(db, leaf1, &err), 0, &err, NULL);
+	expect(add_cert(db, leaf2, &err), 0, &err, NULL);
+	der = mk_crl(sub, sub_key, 1, T0, T0 + 86400, e, 1, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	return db;
+}
+
+static void
+test_issuer(void **state)
+{
+	struct fix f;
+	struct statusdb *db = fresh(&f);
+	struct statusdb_answer a;
+	struct fe_err err;
+
+	(void)state;
+	expect(statusdb_add_issuer(db, sub, root, &err), 0, &err, NULL);
+	expect(statusdb_add_issuer(db, sub, root, &err), 0, &err, NULL);
+	expect(statusdb_add_issuer(db, other, root, &err), FE_EPOLICY, &err,
+	    "sub-root CN=unrelated CA: does not chain to the configured root");
+	expect(statusdb_add_issuer(db, sub, other, &err), FE_EPOLICY, &err,
+	    "does not chain to the configured root");
+	expect(statusdb_add_issuer(db, notca, root, &err), FE_EPOLICY, &err,
+	    "not a CA certificate");
+	expect(statusdb_add_issuer(db, root, root, &err), FE_EPOLICY, &err,
+	    "is the root itself");
+	expect(statusdb_add_issuer(db, NULL, root, &err), FE_EINVAL, &err,
+	    "no certificate");
+	/* the issuer survives a reopen; no CRL yet: tryLater */
+	statusdb_close(db);
+	expect(statusdb_open(f.path, &f.db, &err), 0, &err, NULL);
+	db = f.db;
+	expect(status(db, sub, OCSP_HASH_SHA1, 0x1001, &a, &err), FE_EBUSY,
+	    &err, "no CRL accepted yet");
+	expect(status(db, other, OCSP_HASH_SHA1, 0x1001, &a, &err), FE_ENOENT,
+	    &err, "not a known sub-root");
+	done(&f);
+}
+
+static void
+test_cert(void **state)
+{
+	struct fix f;
+	struct statusdb *db = fresh(&f);
+	struct fe_err err;
+	uint8_t *der, *big;
+	size_t len;
+
+	(void)state;
+	/* no issuer yet */
+	expect(add_cert(db, leaf1, &err), FE_EPOLICY, &err,
+	    "certificate serial 1001: issuer is not a known sub-root");
+	expect(statusdb_add_issuer(db, sub, root, &err), 0, &err, NULL);
+	expect(add_cert(db, leaf1, &err), 0, &err, NULL);
+	expect(add_cert(db, leaf1, &err), 0, &err, NULL);
+	expect(add_cert(db, forged, &err), FE_EPOLICY, &err,
+	    "certificate serial 1003: signature does not verify with "
+	    "sub-root CN=foureyes test sub-root: not signed by the signer; "
+	    "refused");
+	expect(add_cert(db, foreign, &err), FE_EPOLICY, &err,
+	    "issuer is not a known sub-root: not signed by the signer");
+	expect(add_cert(db, dup1, &err), FE_EEXIST, &err,
+	    "certificate serial 1001: BR 7.1: another certificate from "
+	    "sub-root CN=foureyes test sub-root has this serial");
+
+	der = cert_der(leaf2, &len);
+	big = malloc(len + 1);
+	assert_non_null(big);
+	memcpy(big, der, len);
+	big[len] = 0;
+	memset(&err, 0, sizeof(err));
+	expect(statusdb_add_cert(db, big, len + 1, &err), FE_EINVAL, &err,
+	    "1 trailing bytes");
+	expect(statusdb_add_cert(db, der, len - 1, &err), FE_ECRYPTO, &err,
+	    "does not parse");
+	expect(statusdb_add_cert(db, der, 0, &err), FE_EINVAL, &err,
+	    "certificate of 0 bytes");
+	free(big);
+	OPENSSL_free(der);
+	done(&f);
+}
+
+static void
+test_status(void **state)
+{
+	struct fix f;
+	struct statusdb *db = populated(&f);
+	struct statusdb_answer a;
+	struct fe_err err;
+	enum ocsp_hash h;
+
+	(void)state;
+	for (h = OCSP_HASH_SHA1; h < OCSP_HASH__MAX; h++) {
+		expect(status(db, sub, h, 0x1001, &a, &err), 0, &err, NULL);
+		assert_int_equal(a.status, OCSP_CERT_GOOD);
+		assert_int_equal(a.this_update, T0);
+		assert_int_equal(a.next_update, T0 + 86400);
+		assert_int_equal(X509_cmp(a.issuer_cert, sub), 0);
+		assert_string_equal(a.issuer, "CN=foureyes test sub-root");
+
+		expect(status(db, sub, h, 0x1002, &a, &err), 0, &err, NULL);
+		assert_int_equal(a.status, OCSP_CERT_REVOKED);
+		assert_int_equal(a.revoked_at, T0 - 100);
+		assert_int_equal(a.reason, 1);
+
+		/* never issued: unknown, never good (BR 4.9.10) */
+		expect(status(db, sub, h, 0x1003, &a, &err), 0, &err, NULL);
+		assert_int_equal(a.status, OCSP_CERT_UNKNOWN);
+		expect(status(db, sub, h, 0x99999, &a, &err), 0, &err, NULL);
+		assert_int_equal(a.status, OCSP_CERT_UNKNOWN);
+
+		expect(status(db, other, h, 0x1001, &a, &err), FE_ENOENT,
+		    &err, "issuer is not a known sub-root");
+		expect(status(db, root, h, 0x2, &a, &err), FE_ENOENT, &err,
+		    "issuer is not a known sub-root");
+	}
+	done(&f);
+}
+
+/* The store answers as populated() left it. */
+static void
+unchanged(struct statusdb *db)
+{
+	struct statusdb_answer a;
+	struct fe_err err;
+	int64_t age;
+
+	expect(status(db, sub, OCSP_HASH_SHA256, 0x1002, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	assert_int_equal(a.reason, 1);
+	assert_int_equal(a.this_update, T0);
+	expect(status(db, sub, OCSP_HASH_SHA256, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_GOOD);
+	expect(statusdb_crl_age(db, "CN=foureyes test sub-root", NOW, &age,
+	    &err), 0, &err, NULL);
+	assert_int_equal(age, NOW - T0);
+}
+
+/* Try a CRL that must be refused with rc and want; nothing changes. */
+static void
+refuse(struct statusdb *db, uint8_t *der, size_t len, int rc,
+    const char *want)
+{
+	struct fe_err err;
+
+	expect(add_crl(db, der, len, &err), rc, &err, want);
+	OPENSSL_free(der);
+	unchanged(db);
+}
+
+static void
+test_crl_refused(void **state)
+{
+	struct fix f;
+	struct statusdb *db = populated(&f);
+	struct entry all[] = { { 0x1001, T0, 1 }, { 0x1002, T0 - 100, 4 } };
+	struct entry twice[] = { { 0x1001, T0, 1 }, { 0x1001, T0, 1 } };
+	struct entry badreason[] = { { 0x1001, T0, 7 } };
+	struct fe_err err;
+	uint8_t *der, *big;
+	size_t len;
+
+	(void)state;
+	/* signed by the other CA's key in the sub-root's name */
+	der = mk_crl(sub, other_key, 2, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	refuse(db, der, len, FE_EPOLICY, "CRL from CN=foureyes test "
+	    "sub-root: signature does not verify with sub-root CN=foureyes "
+	    "test sub-root: not signed by the signer; refused");
+	/* the other CA's own CRL */
+	der = mk_crl(other, other_key, 2, T0 + 60, T0 + 86400, all, 2, 0,
+	    &len);
+	refuse(db, der, len, FE_EPOLICY, "CRL from CN=unrelated CA: issuer "
+	    "is not a known sub-root");
+	/* one byte of the signature changed */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	der[len - 1] ^= 0x01;
+	refuse(db, der, len, FE_EPOLICY, "signature does not verify");
+	/* a number going backwards */
+	der = mk_crl(sub, sub_key, 0, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	refuse(db, der, len, FE_EPOLICY, "CRL number 0 goes backwards from "
+	    "1: refused");
+	/* the same number with other contents */
+	der = mk_crl(sub, sub_key, 1, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	refuse(db, der, len, FE_EPOLICY, "CRL number 1 is stored with other "
+	    "contents");
+	/* no cRLNumber */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2,
+	    CRL_NO_NUMBER, &len);
+	refuse(db, der, len, FE_EINVAL, "RFC 5280 5.2.3: cRLNumber is "
+	    "missing");
+	/* no nextUpdate */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, 0, all, 2, CRL_NO_NEXT, &len);
+	refuse(db, der, len, FE_EINVAL, "CRL 2 from CN=foureyes test "
+	    "sub-root: RFC 5280 5.1.2.5: nextUpdate is missing");
+	/* nextUpdate before thisUpdate */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0, all, 2, 0, &len);
+	refuse(db, der, len, FE_EINVAL, "nextUpdate is before thisUpdate");
+	/* thisUpdate beyond the 5 minutes of skew */
+	der = mk_crl(sub, sub_key, 2, NOW + 301, NOW + 86400, all, 2, 0,
+	    &len);
+	refuse(db, der, len, FE_EINVAL, "thisUpdate is 301 seconds in the "
+	    "future");
+	/* a delta CRL */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2, CRL_DELTA,
+	    &len);
+	refuse(db, der, len, FE_EINVAL, "delta CRLs are not accepted");
+	/* a serial listed twice: the transaction is rolled back */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, twice, 2, 0, &len);
+	refuse(db, der, len, FE_EINVAL, "serial 1001 is listed twice");
+	/* reasonCode 7 is unused in CRLReason */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, badreason, 1, 0,
+	    &len);
+	refuse(db, der, len, FE_EINVAL, "reasonCode 7 is not a CRLReason");
+	/* trailing bytes, truncation, empty */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	big = OPENSSL_malloc(len + 2);
+	assert_non_null(big);
+	memcpy(big, der, len);
+	big[len] = 0;
+	big[len + 1] = 0;
+	refuse(db, big, len + 2, FE_EINVAL, "CRL: 2 trailing bytes");
+	expect(add_crl(db, der, len - 1, &err), FE_ECRYPTO, &err,
+	    "CRL: does not parse");
+	expect(add_crl(db, der, 0, &err), FE_EINVAL, &err, "CRL of 0 bytes");
+	unchanged(db);
+	/* and the genuine one goes in */
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	done(&f);
+}
+
+static void
+test_crl_newer(void **state)
+{
+	struct fix f;
+	struct statusdb *db = populated(&f);
+	struct entry hold[] = { { 0x1001, T0 + 50, 6 }, { 0x1002, T0 - 100,
+	    1 } };
+	struct entry later[] = { { 0x1002, T0 - 100, 1 } };
+	struct entry noreason[] = { { 0x1001, T0 + 70, -1 }, { 0x1002,
+	    T0 - 100, 1 } };
+	struct statusdb_answer a;
+	struct fe_err err;
+	uint8_t *der, *again;
+	size_t len, len2;
+
+	(void)state;
+	/* the same CRL again is accepted and changes nothing */
+	der = mk_crl(sub, sub_key, 1, T0, T0 + 86400, later, 1, 0, &len);
+	(void)der;
+	OPENSSL_free(der);
+
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, hold, 2, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	expect(status(db, sub, OCSP_HASH_SHA1, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	assert_int_equal(a.reason, 6);
+	assert_int_equal(a.revoked_at, T0 + 50);
+	assert_int_equal(a.this_update, T0 + 60);
+
+	/* CRL 3 no longer lists leaf1 (hold released): the newest rules */
+	again = mk_crl(sub, sub_key, 3, T0 + 120, T0 + 2 * 86400, later, 1, 0,
+	    &len2);
+	expect(add_crl(db, again, len2, &err), 0, &err, NULL);
+	expect(status(db, sub, OCSP_HASH_SHA256, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_GOOD);
+	assert_int_equal(a.this_update, T0 + 120);
+	assert_int_equal(a.next_update, T0 + 2 * 86400);
+	/* CRL 2 again is now behind */
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err,
+	    "CRL number 2 goes backwards from 3");
+	OPENSSL_free(der);
+	OPENSSL_free(again);
+
+	/* an entry without reasonCode: reason -1 */
+	der = mk_crl(sub, sub_key, 4, T0 + 180, T0 + 86400, noreason, 2, 0,
+	    &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	expect(status(db, sub, OCSP_HASH_SHA1, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	assert_int_equal(a.reason, -1);
+	assert_int_equal(a.revoked_at, T0 + 70);
+
+	/* survives a reopen */
+	statusdb_close(db);
+	expect(statusdb_open(f.path, &f.db, &err), 0, &err, NULL);
+	expect(status(f.db, sub, OCSP_HASH_SHA256, 0x1002, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	assert_int_equal(a.this_update, T0 + 180);
+	done(&f);
+}
+
+struct seen {
+	int n;
+	char name[STATUSDB_NAME_MAX];
+	int64_t age;
+};
+
+static int
+on_stale(const char *issuer, int64_t age, void *arg)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	snprintf(s->name, sizeof(s->name), "%s", issuer);
+	s->age = age;
+	return 0;
+}
+
+static int
+stop(const char *issuer, int64_t age, void *arg)
+{
+	(void)issuer;
+	(void)age;
+	(void)arg;
+	return 42;
+}
+
+static void
+test_stale(void **state)
+{
+	struct fix f;
+	struct statusdb *db = fresh(&f);
+	struct entry none[1];
+	struct seen s;
+	struct fe_err err;
+	int64_t age;
+	uint8_t *der;
+	size_t len;
+
+	(void)state;
+	expect(statusdb_add_issuer(db, sub, root, &err), 0, &err, NULL);
+	/* no CRL at all is stale (age -1) */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(statusdb_stale(db, NOW, 86400, on_stale, &s, &err),
+	    1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.age, -1);
+	assert_string_equal(s.name, "CN=foureyes test sub-root");
+	expect(statusdb_crl_age(db, "CN=foureyes test sub-root", NOW, &age,
+	    &err), FE_ENOENT, &err, "no CRL accepted yet");
+	expect(statusdb_crl_age(db, "CN=nobody", NOW, &age, &err), FE_ENOENT,
+	    &err, "sub-root CN=nobody: not known");
+
+	der = mk_crl(sub, sub_key, 1, T0, T0 + 86400, none, 0, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	expect(statusdb_crl_age(db, "CN=foureyes test sub-root", NOW, &age,
+	    &err), 0, &err, NULL);
+	assert_int_equal(age, 3600);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(statusdb_stale(db, NOW, 3600, on_stale, &s, &err),
+	    0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(statusdb_stale(db, NOW, 3599, on_stale, &s, &err),
+	    1);
+	assert_int_equal(s.age, 3600);
+	assert_int_equal(statusdb_stale(db, NOW, 3599, stop, NULL, &err), 42);
+	assert_int_equal(statusdb_stale(db, NOW, 3599, NULL, NULL, &err), 1);
+	done(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_issuer),
+		cmocka_unit_test(test_cert),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_crl_refused),
+		cmocka_unit_test(test_crl_newer),
+		cmocka_unit_test(test_stale),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
