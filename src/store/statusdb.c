@@ -378,10 +378,10 @@ issuer_by_id(struct statusdb *d, int64_t id)
 static int
 check_ca(X509 *x, const char *name, struct fe_err *err)
 {
-	uint32_t ku;
+	uint32_t ku, fl = X509_get_extension_flags(x);
 
-	if (X509_check_ca(x) != 1 ||
-	    (X509_get_extension_flags(x) & EXFLAG_CA) == 0)
+	if ((fl & EXFLAG_BCONS) == 0 || (fl & EXFLAG_CA) == 0 ||
+	    (fl & EXFLAG_INVALID) != 0)
 		return fe_err_code(err, FE_EPOLICY, "sub-root %s: RFC 5280 "
 		    "4.2.1.9: not a CA certificate (basicConstraints CA:TRUE "
 		    "missing); refused", name);

@@ -31,9 +31,9 @@
 
 static EVP_PKEY *root_key, *sub_key, *other_key, *leaf_key;
 static X509 *root, *sub, *other, *leaf1, *leaf2, *forged, *foreign, *dup1,
-    *notca;
+    *notca, *nocertsign, *samename;
 
-enum kind { K_CA, K_LEAF };
+enum kind { K_CA, K_CA_CRLONLY, K_LEAF };
 
 static void
 add_ext(X509 *x, X509 *iss, int nid, const char *value)
@@ -77,6 +77,9 @@ mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
 	if (kind == K_CA) {
 		add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
 		add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+	} else if (kind == K_CA_CRLONLY) {
+		add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, iss, NID_key_usage, "critical,cRLSign");
 	} else {
 		add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE");
 		add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
@@ -113,6 +116,11 @@ setup(void **state)
 	dup1 = mk_cert("d.example", leaf_key, sub, sub_key, 0x1001, K_LEAF);
 	/* signed by the root but not a CA */
 	notca = mk_cert("not a CA", leaf_key, root, root_key, 3, K_LEAF);
+	nocertsign = mk_cert("CRL signer", other_key, root, root_key, 4,
+	    K_CA_CRLONLY);
+	/* a second sub-root under the root with the first one's name */
+	samename = mk_cert("foureyes test sub-root", other_key, root, root_key,
+	    5, K_CA);
 	return 0;
 }
 
@@ -129,6 +137,8 @@ teardown(void **state)
 	X509_free(foreign);
 	X509_free(dup1);
 	X509_free(notca);
+	X509_free(nocertsign);
+	X509_free(samename);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(sub_key);
 	EVP_PKEY_free(other_key);
@@ -173,12 +183,14 @@ done(struct fix *f)
 
 /* Expect rc from an operation, and for a failure a message with want. */
 static void
-expect(int got, int rc, const struct fe_err *err, const char *want)
+expect(int got, int rc, struct fe_err *err, const char *want)
 {
 	if (got != rc)
 		fail_msg("rc %d, expected %d: %s", got, rc, err->msg);
 	if (want != NULL && strstr(err->msg, want) == NULL)
 		fail_msg("\"%s\" not in \"%s\"", want, err->msg);
+	/* so that the next check never sees this message */
+	memset(err, 0, sizeof(*err));
 }
 
 static uint8_t *
@@ -211,7 +223,10 @@ struct entry {
 	int reason;               /* -1: no reasonCode */
 };
 
-enum { CRL_NO_NUMBER = 1, CRL_NO_NEXT = 2, CRL_DELTA = 4 };
+enum {
+	CRL_NO_NUMBER = 1, CRL_NO_NEXT = 2, CRL_DELTA = 4, CRL_CRITICAL = 8,
+	CRL_INDIRECT = 16
+};
 
 /* DER CRL in the name of iss, signed with key; caller frees. */
 static uint8_t *
@@ -255,6 +270,18 @@ mk_crl(X509 *iss, EVP_PKEY *key, long number, int64_t this_update,
 			    NID_crl_reason, why, 0, 0), 1);
 			ASN1_ENUMERATED_free(why);
 		}
+		if (flags & CRL_INDIRECT) {
+			GENERAL_NAMES *gens = GENERAL_NAMES_new();
+			GENERAL_NAME *g = GENERAL_NAME_new();
+
+			g->type = GEN_DIRNAME;
+			g->d.directoryName = X509_NAME_dup(
+			    X509_get_subject_name(other));
+			assert_int_equal(sk_GENERAL_NAME_push(gens, g), 1);
+			assert_int_equal(X509_REVOKED_add1_ext_i2d(r,
+			    NID_certificate_issuer, gens, 1, 0), 1);
+			GENERAL_NAMES_free(gens);
+		}
 		assert_int_equal(X509_CRL_add0_revoked(c, r), 1);
 		ASN1_INTEGER_free(s);
 	}
@@ -271,6 +298,19 @@ mk_crl(X509 *iss, EVP_PKEY *key, long number, int64_t this_update,
 	if (flags & CRL_DELTA)
 		assert_int_equal(X509_CRL_add1_ext_i2d(c, NID_delta_crl, num,
 		    1, 0), 1);
+	if (flags & CRL_CRITICAL) {
+		static const unsigned char null_der[] = { 0x05, 0x00 };
+		ASN1_OBJECT *o = OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1);
+		ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+
+		assert_int_equal(ASN1_OCTET_STRING_set(os, null_der, 2), 1);
+		ext = X509_EXTENSION_create_by_OBJ(NULL, o, 1, os);
+		assert_non_null(ext);
+		assert_int_equal(X509_CRL_add_ext(c, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+		ASN1_OCTET_STRING_free(os);
+		ASN1_OBJECT_free(o);
+	}
 	assert_int_equal(X509_CRL_sort(c), 1);
 	assert_true(X509_CRL_sign(c, key, EVP_sha256()) > 0);
 	l = i2d_X509_CRL(c, &der);
@@ -349,6 +389,11 @@ test_issuer(void **state)
 	    "not a CA certificate");
 	expect(statusdb_add_issuer(db, root, root, &err), FE_EPOLICY, &err,
 	    "is the root itself");
+	expect(statusdb_add_issuer(db, nocertsign, root, &err), FE_EPOLICY,
+	    &err, "sub-root CN=CRL signer: RFC 5280 4.2.1.3: keyUsage lacks "
+	    "keyCertSign or cRLSign");
+	expect(statusdb_add_issuer(db, samename, root, &err), FE_EEXIST, &err,
+	    "another certificate with this name is stored");
 	expect(statusdb_add_issuer(db, NULL, root, &err), FE_EINVAL, &err,
 	    "no certificate");
 	/* the issuer survives a reopen; no CRL yet: tryLater */
@@ -411,6 +456,7 @@ test_status(void **state)
 	struct fix f;
 	struct statusdb *db = populated(&f);
 	struct statusdb_answer a;
+	struct ocsp_certid id;
 	struct fe_err err;
 	enum ocsp_hash h;
 
@@ -439,6 +485,16 @@ test_status(void **state)
 		expect(status(db, root, h, 0x2, &a, &err), FE_ENOENT, &err,
 		    "issuer is not a known sub-root");
 	}
+	/* a CertID that ocsp_req_parse would never produce */
+	assert_int_equal(ocsp_certid_from_issuer(sub, OCSP_HASH_SHA1,
+	    (const uint8_t *)"\x10\x01", 2, &id, &err), 0);
+	id.hash = OCSP_HASH__MAX;
+	expect(statusdb_status(db, &id, &a, &err), FE_EINVAL, &err,
+	    "is not SHA-1 or SHA-256");
+	id.hash = OCSP_HASH_SHA1;
+	id.serial_len = 0;
+	expect(statusdb_status(db, &id, &a, &err), FE_EINVAL, &err,
+	    "serial of 0 octets");
 	done(&f);
 }
 
@@ -538,6 +594,19 @@ test_crl_refused(void **state)
 	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, badreason, 1, 0,
 	    &len);
 	refuse(db, der, len, FE_EINVAL, "reasonCode 7 is not a CRLReason");
+	/* an unknown critical extension */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2,
+	    CRL_CRITICAL, &len);
+	refuse(db, der, len, FE_EINVAL, "RFC 5280 5.2: unknown critical "
+	    "extension");
+	/* a negative cRLNumber */
+	der = mk_crl(sub, sub_key, -5, T0 + 60, T0 + 86400, all, 2, 0, &len);
+	refuse(db, der, len, FE_EINVAL, "cRLNumber is negative or beyond");
+	/* entries for another issuer (indirect CRL) */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2,
+	    CRL_INDIRECT, &len);
+	refuse(db, der, len, FE_EINVAL, "indirect CRL entries are not "
+	    "accepted");
 	/* trailing bytes, truncation, empty */
 	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2, 0, &len);
 	big = OPENSSL_malloc(len + 2);
@@ -572,13 +641,9 @@ test_crl_newer(void **state)
 	size_t len, len2;
 
 	(void)state;
-	/* the same CRL again is accepted and changes nothing */
-	der = mk_crl(sub, sub_key, 1, T0, T0 + 86400, later, 1, 0, &len);
-	(void)der;
-	OPENSSL_free(der);
-
 	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, hold, 2, 0, &len);
 	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	/* the same CRL again is accepted and changes nothing */
 	expect(add_crl(db, der, len, &err), 0, &err, NULL);
 	expect(status(db, sub, OCSP_HASH_SHA1, 0x1001, &a, &err), 0, &err,
 	    NULL);
