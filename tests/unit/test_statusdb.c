@@ -719,7 +719,7 @@ test_stale(void **state)
 {
 	struct fix f;
 	struct statusdb *db = fresh(&f);
-	struct entry none[1];
+	struct entry none[1] = { { 0, 0, -1 } };
 	struct seen s;
 	struct fe_err err;
 	int64_t age;
