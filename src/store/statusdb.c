@@ -15,7 +15,6 @@
  * multi-row change (a CRL and its revoked set) is one transaction, so a
  * refused or failed input leaves the store as it was.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -764,7 +763,7 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 	const unsigned char *p = der;
 	struct sdb_issuer *s = NULL;
 	char what[STATUSDB_NAME_MAX + 64];
-	int64_t number = 0, this_update = 0, next_update = 0, last;
+	int64_t number = 0, this_update = 0, next_update = 0, last, last_tu;
 	sqlite3_stmt *st;
 	X509_CRL *c = NULL;
 	int rc, same;
@@ -815,6 +814,7 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
+		last_tu = sqlite3_column_int64(st, 1);
 		same = (size_t)sqlite3_column_bytes(st, 3) == len &&
 		    memcmp(sqlite3_column_blob(st, 3), der, len) == 0;
 		sqlite3_reset(st);
@@ -833,6 +833,15 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 			rc = fe_err_code(err, FE_EPOLICY, "%s: CRL number %lld "
 			    "is stored with other contents: refused", what,
 			    (long long)number);
+			goto fail;
+		}
+		/* a newer number with an older date is a replayed or
+		 * back-dated list; never let it replace a fresher one */
+		if (this_update < last_tu) {
+			rc = fe_err_code(err, FE_EPOLICY, "%s: thisUpdate goes "
+			    "backwards by %lld seconds from CRL %lld: refused",
+			    what, (long long)(last_tu - this_update),
+			    (long long)last);
 			goto fail;
 		}
 	} else if (rc != SQLITE_DONE) {

@@ -53,7 +53,8 @@ int statusdb_add_cert(struct statusdb *db, const uint8_t *der, size_t len,
  * issuer's revoked set, in one transaction.  Requires cRLNumber and
  * nextUpdate >= thisUpdate, thisUpdate at most STATUSDB_CLOCK_SKEW after
  * now; a number lower than the newest stored is refused, an equal one is
- * accepted only for the same bytes (no-op).  A refusal changes nothing.
+ * accepted only for the same bytes (no-op), a higher one only with a
+ * thisUpdate no older than the stored one.  A refusal changes nothing.
  */
 int statusdb_add_crl(struct statusdb *db, const uint8_t *der, size_t len,
     int64_t now, struct fe_err *err);

@@ -566,6 +566,10 @@ test_crl_refused(void **state)
 	der = mk_crl(sub, sub_key, 1, T0 + 60, T0 + 86400, all, 2, 0, &len);
 	refuse(db, der, len, FE_EPOLICY, "CRL number 1 is stored with other "
 	    "contents");
+	/* a higher number with an older thisUpdate */
+	der = mk_crl(sub, sub_key, 2, T0 - 1, T0 + 86400, all, 2, 0, &len);
+	refuse(db, der, len, FE_EPOLICY, "CRL 2 from CN=foureyes test "
+	    "sub-root: thisUpdate goes backwards by 1 seconds from CRL 1");
 	/* no cRLNumber */
 	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2,
 	    CRL_NO_NUMBER, &len);
