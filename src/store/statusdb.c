@@ -646,8 +646,9 @@ static int
 crl_extensions(X509_CRL *c, const char *what, struct fe_err *err)
 {
 	const STACK_OF(X509_EXTENSION) *exts = X509_CRL_get0_extensions(c);
+	ISSUING_DIST_POINT *idp;
 	X509_EXTENSION *e;
-	int i, nid;
+	int i, nid, crit = -1, partial;
 
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		e = sk_X509_EXTENSION_value(exts, i);
@@ -659,6 +660,23 @@ crl_extensions(X509_CRL *c, const char *what, struct fe_err *err)
 		    nid != NID_issuing_distribution_point)
 			return fe_err_set(err, "%s: RFC 5280 5.2: unknown "
 			    "critical extension; refused", what);
+	}
+	/* The signer writes no issuingDistributionPoint; one that narrows
+	 * the scope would leave revocations out of the set. */
+	idp = X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, &crit,
+	    NULL);
+	if (idp == NULL && crit != -1)
+		return fe_err_set(err, "%s: RFC 5280 5.2.5: "
+		    "issuingDistributionPoint is malformed or repeated; "
+		    "refused", what);
+	if (idp != NULL) {
+		partial = idp->onlyuser || idp->onlyCA || idp->onlyattr ||
+		    idp->indirectCRL || idp->onlysomereasons != NULL;
+		ISSUING_DIST_POINT_free(idp);
+		if (partial)
+			return fe_err_set(err, "%s: RFC 5280 5.2.5: "
+			    "issuingDistributionPoint limits the CRL's scope; "
+			    "only complete CRLs are accepted; refused", what);
 	}
 	return 0;
 }

@@ -225,7 +225,7 @@ struct entry {
 
 enum {
 	CRL_NO_NUMBER = 1, CRL_NO_NEXT = 2, CRL_DELTA = 4, CRL_CRITICAL = 8,
-	CRL_INDIRECT = 16
+	CRL_INDIRECT = 16, CRL_IDP = 32
 };
 
 /* DER CRL in the name of iss, signed with key; caller frees. */
@@ -298,6 +298,14 @@ mk_crl(X509 *iss, EVP_PKEY *key, long number, int64_t this_update,
 	if (flags & CRL_DELTA)
 		assert_int_equal(X509_CRL_add1_ext_i2d(c, NID_delta_crl, num,
 		    1, 0), 1);
+	if (flags & CRL_IDP) {
+		ext = X509V3_EXT_conf_nid(NULL, &ctx,
+		    NID_issuing_distribution_point,
+		    "critical,onlysomereasons:keyCompromise");
+		assert_non_null(ext);
+		assert_int_equal(X509_CRL_add_ext(c, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+	}
 	if (flags & CRL_CRITICAL) {
 		static const unsigned char null_der[] = { 0x05, 0x00 };
 		ASN1_OBJECT *o = OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1);
@@ -603,6 +611,11 @@ test_crl_refused(void **state)
 	    CRL_CRITICAL, &len);
 	refuse(db, der, len, FE_EINVAL, "RFC 5280 5.2: unknown critical "
 	    "extension");
+	/* a partial CRL (only some reasons) */
+	der = mk_crl(sub, sub_key, 2, T0 + 60, T0 + 86400, all, 2, CRL_IDP,
+	    &len);
+	refuse(db, der, len, FE_EINVAL, "issuingDistributionPoint limits the "
+	    "CRL's scope");
 	/* a negative cRLNumber */
 	der = mk_crl(sub, sub_key, -5, T0 + 60, T0 + 86400, all, 2, 0, &len);
 	refuse(db, der, len, FE_EINVAL, "cRLNumber is negative or beyond");
