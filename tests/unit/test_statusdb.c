@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -31,7 +33,7 @@
 
 static EVP_PKEY *root_key, *sub_key, *other_key, *leaf_key;
 static X509 *root, *sub, *other, *leaf1, *leaf2, *forged, *foreign, *dup1,
-    *notca, *nocertsign, *samename;
+    *notca, *nocertsign, *samename, *negative;
 
 enum kind { K_CA, K_CA_CRLONLY, K_LEAF };
 
@@ -116,6 +118,7 @@ setup(void **state)
 	dup1 = mk_cert("d.example", leaf_key, sub, sub_key, 0x1001, K_LEAF);
 	/* signed by the root but not a CA */
 	notca = mk_cert("not a CA", leaf_key, root, root_key, 3, K_LEAF);
+	negative = mk_cert("e.example", leaf_key, sub, sub_key, -5, K_LEAF);
 	nocertsign = mk_cert("CRL signer", other_key, root, root_key, 4,
 	    K_CA_CRLONLY);
 	/* a second sub-root under the root with the first one's name */
@@ -139,6 +142,7 @@ teardown(void **state)
 	X509_free(notca);
 	X509_free(nocertsign);
 	X509_free(samename);
+	X509_free(negative);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(sub_key);
 	EVP_PKEY_free(other_key);
@@ -412,6 +416,32 @@ test_issuer(void **state)
 	    &err, "no CRL accepted yet");
 	expect(status(db, other, OCSP_HASH_SHA1, 0x1001, &a, &err), FE_ENOENT,
 	    &err, "not a known sub-root");
+	/* the reloaded sub-root still verifies certificates */
+	expect(add_cert(db, leaf1, &err), 0, &err, NULL);
+	expect(add_cert(db, forged, &err), FE_EPOLICY, &err,
+	    "signature does not verify");
+	done(&f);
+}
+
+static void
+test_schema(void **state)
+{
+	struct fix f;
+	struct statusdb *db;
+	struct fe_err err;
+	sqlite3 *raw;
+
+	(void)state;
+	fresh(&f);
+	statusdb_close(f.db);
+	f.db = NULL;
+	assert_int_equal(sqlite3_open(f.path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	memset(&err, 0, sizeof(err));
+	expect(statusdb_open(f.path, &db, &err), FE_EDB, &err,
+	    "schema version 99 is newer than this fe-status knows (1)");
 	done(&f);
 }
 
@@ -437,6 +467,8 @@ test_cert(void **state)
 	    "refused");
 	expect(add_cert(db, foreign, &err), FE_EPOLICY, &err,
 	    "issuer is not a known sub-root: not signed by the signer");
+	expect(add_cert(db, negative, &err), FE_EINVAL, &err,
+	    "certificate: RFC 5280 4.1.2.2: serial number is negative");
 	expect(add_cert(db, dup1, &err), FE_EEXIST, &err,
 	    "certificate serial 1001: BR 7.1: another certificate from "
 	    "sub-root CN=foureyes test sub-root has this serial");
@@ -785,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_crl_refused),
 		cmocka_unit_test(test_crl_newer),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_schema),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
