@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "store/migrate.h"
 #include "store/statusdb.h"
 
 enum stmt {
@@ -261,40 +262,8 @@ issuer_load(struct statusdb *d, int64_t id, const uint8_t *der, size_t len,
 static int
 migrate(struct statusdb *d, struct fe_err *err)
 {
-	sqlite3_stmt *st;
-	int version, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
-	char pragma[64];
-
-	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return dberr(d, err, "reading schema version");
-	}
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > target)
-		return fe_err_code(err, FE_EDB, "%s: schema version %d is newer "
-		    "than this fe-status knows (%d)", d->path, version, target);
-	if (version == target)
-		return 0;
-	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return dberr(d, err, "starting migration");
-	for (; version < target; version++) {
-		if (sqlite3_exec(d->db, migrations[version], NULL, NULL,
-		    NULL) != SQLITE_OK) {
-			dberr(d, err, "migrating schema");
-			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-			return FE_EDB;
-		}
-	}
-	fe_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
-	if (sqlite3_exec(d->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		dberr(d, err, "finishing migration");
-		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-		return FE_EDB;
-	}
-	return 0;
+	return sql_migrate(d->db, d->path, "fe-status", migrations,
+	    sizeof(migrations) / sizeof(migrations[0]), err);
 }
 
 int

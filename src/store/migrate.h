@@ -1,0 +1,22 @@
+/*
+ * migrate.h - forward migration of a SQLite schema versioned with PRAGMA
+ * user_version, shared by every store (signerdb, statusdb).
+ */
+#ifndef FE_STORE_MIGRATE_H
+#define FE_STORE_MIGRATE_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "lib/err.h"
+
+/*
+ * Bring db (file path, for messages) from its user_version to n by running
+ * migrations[version..n-1] in one transaction.  A version newer than n is
+ * refused naming who ("fe-signer") does not know it.
+ */
+int sql_migrate(sqlite3 *db, const char *path, const char *who,
+    const char *const *migrations, size_t n, struct fe_err *err);
+
+#endif
