@@ -11,17 +11,13 @@
 #include "file.h"
 
 int
-fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+fe_read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *len,
     struct fe_err *err)
 {
 	struct buf b;
 	uint8_t chunk[65536];
 	ssize_t n;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fe_err_sys(err, "%s: cannot open", path);
 	buf_init(&b, max);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -38,14 +34,25 @@ fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 			goto fail;
 		}
 	}
-	close(fd);
 	buf_cstr(&b);
 	*out = b.p;
 	*len = b.len;
 	return 0;
 fail:
-	close(fd);
 	buf_free(&b);
 	return FE_EIO;
 }
 
+int
+fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
+    struct fe_err *err)
+{
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fe_err_sys(err, "%s: cannot open", path);
+	rc = fe_read_fd(fd, path, max, out, len, err);
+	close(fd);
+	return rc;
+}

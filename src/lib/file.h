@@ -15,4 +15,9 @@
 int fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
     struct fe_err *err);
 
+/* The same from an open descriptor (not closed); path is for messages.
+ * For callers that open with their own flags (O_NONBLOCK, O_NOFOLLOW). */
+int fe_read_fd(int fd, const char *path, size_t max, uint8_t **out,
+    size_t *len, struct fe_err *err);
+
 #endif

@@ -124,11 +124,8 @@ static int
 read_regular(const char *path, size_t max, uint8_t **p, size_t *len,
     struct fe_err *err)
 {
-	struct buf b;
 	struct stat st;
-	uint8_t chunk[16384];
-	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && (errno == ENOENT || errno == ELOOP))
@@ -143,30 +140,9 @@ read_regular(const char *path, size_t max, uint8_t **p, size_t *len,
 		close(fd);
 		return FE_EPOLICY;
 	}
-	buf_init(&b, max);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fe_err_sys(err, "%s: cannot read", path);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) != 0) {
-			fe_err_set(err, "%s: larger than %zu bytes", path, max);
-			goto fail;
-		}
-	}
+	rc = fe_read_fd(fd, path, max, p, len, err);
 	close(fd);
-	*p = b.p;
-	*len = b.len;
-	return 0;
-fail:
-	close(fd);
-	buf_free(&b);
-	return FE_EIO;
+	return rc;
 }
 
 /*
