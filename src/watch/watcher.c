@@ -559,6 +559,17 @@ next:
 	free(keys);
 }
 
+/* Do two stat()s of one path differ (or one of them is of nothing)? */
+static bool
+stat_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino != b->st_ino || a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
 static void
 load_tickets(struct watcher *w, bool force)
 {
@@ -573,10 +584,8 @@ load_tickets(struct watcher *w, bool force)
 	if (stat(lp, &sb) != 0)
 		memset(&sb, 0, sizeof(sb));
 	free(lp);
-	if (!force && w->tickets_loaded != 0 && sb.st_size ==
-	    w->tlog_st.st_size && sb.st_mtim.tv_sec ==
-	    w->tlog_st.st_mtim.tv_sec && sb.st_mtim.tv_nsec ==
-	    w->tlog_st.st_mtim.tv_nsec && sb.st_ino == w->tlog_st.st_ino)
+	if (!force && w->tickets_loaded != 0 &&
+	    !stat_changed(&sb, &w->tlog_st))
 		return;
 	w->tlog_st = sb;
 	w->tickets_loaded = fe_now_sec();
@@ -671,8 +680,9 @@ lastbase_cb(const struct clog_rec *r, void *arg)
 
 /* Read and verify the baseline against its signature and the watch log's
  * last record of it. */
-static int
-verify_baseline(const char *state, struct baseline *b, struct fe_err *err)
+int
+watch_verify_baseline(const char *state, struct baseline *b,
+    struct fe_err *err)
 {
 	char *lp, hex[65];
 	struct lastbase lb = { 0 };
@@ -701,13 +711,6 @@ verify_baseline(const char *state, struct baseline *b, struct fe_err *err)
 	return 0;
 }
 
-int
-watch_verify_baseline(const char *state, struct baseline *b,
-    struct fe_err *err)
-{
-	return verify_baseline(state, b, err);
-}
-
 /* Has the baseline file been touched by anyone but us? */
 static void
 check_baseline_file(struct watcher *w)
@@ -722,15 +725,10 @@ check_baseline_file(struct watcher *w)
 	if (stat(p, &sb) != 0)
 		memset(&sb, 0, sizeof(sb));
 	free(p);
-	if (sb.st_ino == w->base_st.st_ino && sb.st_size ==
-	    w->base_st.st_size && sb.st_mtim.tv_sec ==
-	    w->base_st.st_mtim.tv_sec && sb.st_mtim.tv_nsec ==
-	    w->base_st.st_mtim.tv_nsec && sb.st_ctim.tv_sec ==
-	    w->base_st.st_ctim.tv_sec && sb.st_ctim.tv_nsec ==
-	    w->base_st.st_ctim.tv_nsec)
+	if (!stat_changed(&sb, &w->base_st))
 		return;
 	memset(&b, 0, sizeof(b));
-	if (verify_baseline(w->wc.state, &b, &err) == 0) {
+	if (watch_verify_baseline(w->wc.state, &b, &err) == 0) {
 		/* touched but still what we wrote (e.g. touch(1)) */
 		fe_snprintf_ok(summary, sizeof(summary), "%s/baseline was "
 		    "touched outside fe-watch (content unchanged)",
@@ -753,6 +751,44 @@ struct diffctx {
 	int64_t when;
 };
 
+/*
+ * Observe every item of cur, then every item expected (in the baseline, or
+ * added and pending) of a collector in scope that cur lacks: it was
+ * removed.  Collectors out of scope (failed, or not collected this time)
+ * are never read as removed.
+ */
+static void
+reconcile(struct watcher *w, const struct wset *cur,
+    const bool scope[COL__MAX], int64_t now)
+{
+	const struct smap_ent *e;
+	char **gone = NULL;
+	size_t i, k, ngone = 0;
+
+	for (i = 0; i < cur->n; i++)
+		observe(w, cur->v[i].key, cur->v[i].val, now);
+	for (i = 0; smap_next(&w->bmap, &i, &e);) {
+		enum collector c = watch_key_collector(e->key);
+
+		if (c != COL__MAX && scope[c] && wset_find(cur, e->key) == NULL)
+			strv_push(&gone, &ngone, fe_strdup(e->key));
+	}
+	for (i = 0; smap_next(&w->pend, &i, &e);) {
+		enum collector c = watch_key_collector(e->key);
+		const struct wpending *p = e->val;
+
+		if (c != COL__MAX && scope[c] && p->val != NULL &&
+		    smap_get(&w->bmap, e->key) == NULL &&
+		    wset_find(cur, e->key) == NULL)
+			strv_push(&gone, &ngone, fe_strdup(e->key));
+	}
+	for (k = 0; k < ngone; k++) {
+		observe(w, gone[k], NULL, now);
+		free(gone[k]);
+	}
+	free(gone);
+}
+
 static void
 full_rescan(struct watcher *w, const char *why)
 {
@@ -760,11 +796,9 @@ full_rescan(struct watcher *w, const char *why)
 	bool failed[COL__MAX];
 	struct scan_stats st;
 	struct fe_err err;
-	size_t i;
-	const struct smap_ent *e;
+	bool scope[COL__MAX];
+	int c;
 	int64_t now = fe_now_sec();
-	char **gone = NULL;
-	size_t ngone = 0, k;
 	struct timespec t0 = fe_now(), t1;
 
 	load_tickets(w, false);
@@ -780,35 +814,9 @@ full_rescan(struct watcher *w, const char *why)
 	if (st.errors > 0)
 		wlog(w, "scan.errors", "count=%llu last=%s",
 		    (unsigned long long)st.errors, err.msg);
-	for (i = 0; i < cur.n; i++)
-		observe(w, cur.v[i].key, cur.v[i].val, now);
-	/* what we expect but did not see: removed (unless its collector
-	 * failed, or it is a socket: sockets are polled apart) */
-	for (i = 0; smap_next(&w->bmap, &i, &e);) {
-		enum collector c = watch_key_collector(e->key);
-
-		if (c == COL__MAX || c == COL_SOCKETS || failed[c])
-			continue;
-		if (wset_find(&cur, e->key) == NULL) {
-			strv_push(&gone, &ngone, fe_strdup(e->key));
-		}
-	}
-	for (i = 0; smap_next(&w->pend, &i, &e);) {
-		enum collector c = watch_key_collector(e->key);
-		const struct wpending *p = e->val;
-
-		if (c == COL__MAX || c == COL_SOCKETS || failed[c] ||
-		    p->val == NULL || smap_get(&w->bmap, e->key) != NULL)
-			continue;
-		if (wset_find(&cur, e->key) == NULL) {
-			strv_push(&gone, &ngone, fe_strdup(e->key));
-		}
-	}
-	for (k = 0; k < ngone; k++) {
-		observe(w, gone[k], NULL, now);
-		free(gone[k]);
-	}
-	free(gone);
+	for (c = 0; c < COL__MAX; c++)
+		scope[c] = c != COL_SOCKETS && !failed[c];
+	reconcile(w, &cur, scope, now);
 	t1 = fe_now();
 	wlog(w, "watch.rescan", "why=%s items=%zu files=%llu bytes=%llu "
 	    "errors=%llu ms=%lld", why, cur.n, (unsigned long long)st.files,
@@ -859,10 +867,7 @@ poll_collector(struct watcher *w, enum collector c)
 	struct wset cur = { 0 };
 	struct fe_err err;
 	int rc;
-	size_t i;
-	const struct smap_ent *e;
-	char **gone = NULL;
-	size_t ngone = 0, k;
+	bool scope[COL__MAX] = { false };
 	int64_t now = fe_now_sec();
 
 	switch (c) {
@@ -886,18 +891,8 @@ poll_collector(struct watcher *w, enum collector c)
 		return;     /* the next full rescan reports it */
 	}
 	wset_sort(&cur);
-	for (i = 0; i < cur.n; i++)
-		observe(w, cur.v[i].key, cur.v[i].val, now);
-	for (i = 0; smap_next(&w->bmap, &i, &e);)
-		if (watch_key_collector(e->key) == c &&
-		    wset_find(&cur, e->key) == NULL) {
-			strv_push(&gone, &ngone, fe_strdup(e->key));
-		}
-	for (k = 0; k < ngone; k++) {
-		observe(w, gone[k], NULL, now);
-		free(gone[k]);
-	}
-	free(gone);
+	scope[c] = true;
+	reconcile(w, &cur, scope, now);
 	wset_free(&cur);
 }
 
@@ -1163,7 +1158,7 @@ watcher_open(const char *conf_path, struct watcher **out, struct fe_err *err)
 	if (alerter_start(&w->wc.alert, &w->al, err) < 0)
 		goto fail;
 	memset(&b, 0, sizeof(b));
-	if (verify_baseline(w->wc.state, &b, err) < 0) {
+	if (watch_verify_baseline(w->wc.state, &b, err) < 0) {
 		char summary[1400];
 
 		fe_snprintf_ok(summary, sizeof(summary), "fe-watch cannot "
