@@ -345,15 +345,22 @@ int
 ocsp_req_from_path(const char *path, uint8_t **der, size_t *len,
     struct fe_err *err)
 {
-	const char *seg, *slash;
+	const char *slash = strrchr(path, '/');
+
+	return ocsp_req_from_b64(slash != NULL ? slash + 1 : path, der, len,
+	    err);
+}
+
+int
+ocsp_req_from_b64(const char *seg, uint8_t **der, size_t *len,
+    struct fe_err *err)
+{
 	char *txt = NULL;
 	uint8_t *bin = NULL;
 	size_t seglen, n = 0, i, pad = 0, blen = 0;
 	uint32_t acc = 0;
 	int rc = FE_EINVAL, kind, alphabet = 0, v, bits = 0;
 
-	slash = strrchr(path, '/');
-	seg = slash != NULL ? slash + 1 : path;
 	seglen = strnlen(seg, OCSP_MAX_GET_PATH + 1);
 	if (seglen == 0 || seglen > OCSP_MAX_GET_PATH)
 		return fe_err_set(err, "GET request: RFC 6960 A.1: request "

@@ -98,6 +98,11 @@ int ocsp_req_parse(const char *name, const uint8_t *der, size_t len,
  */
 int ocsp_req_from_path(const char *path, uint8_t **der, size_t *len,
     struct fe_err *err);
+/* The same for a whole segment that may contain '/' (a server that knows
+ * its OCSP path passes everything after it: base64 uses '/' and not every
+ * client percent-encodes it). */
+int ocsp_req_from_b64(const char *seg, uint8_t **der, size_t *len,
+    struct fe_err *err);
 
 /* CertID of issuer's certificate with this serial. */
 int ocsp_certid_from_issuer(X509 *issuer, enum ocsp_hash h,

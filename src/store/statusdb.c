@@ -102,6 +102,7 @@ struct statusdb {
 	char *path;
 	struct sdb_issuer iss[STATUSDB_MAX_ISSUERS];
 	size_t niss;
+	unsigned depth;            /* nested begin() calls */
 };
 
 /* Hex of a serial: lower case, no leading zeros, "0" for zero. */
@@ -124,27 +125,119 @@ stmt(struct statusdb *d, enum stmt s)
 	return st;
 }
 
+static int issuers_reload(struct statusdb *d, struct fe_err *err);
+
+/*
+ * Transactions nest: the outermost begin() is BEGIN IMMEDIATE (the write
+ * lock at once, so two writers wait on each other instead of failing on
+ * upgrade), inner ones are savepoints.  A status bundle is one outer
+ * transaction (statusdb_batch_begin) around many changes that each stay
+ * atomic on their own.
+ */
 static int
 begin(struct statusdb *d, struct fe_err *err)
 {
-	if (sqlite3_step(stmt(d, S_BEGIN)) != SQLITE_DONE)
-		return dberr(d, err, "begin");
+	if (d->depth == 0) {
+		if (sqlite3_step(stmt(d, S_BEGIN)) != SQLITE_DONE)
+			return dberr(d, err, "begin");
+	} else if (sqlite3_exec(d->db, "SAVEPOINT sdb", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return dberr(d, err, "savepoint");
+	d->depth++;
 	return 0;
 }
 
 static int
 commit(struct statusdb *d, struct fe_err *err)
 {
-	if (sqlite3_step(stmt(d, S_COMMIT)) != SQLITE_DONE)
-		return dberr(d, err, "commit");
+	if (d->depth == 0)
+		return fe_err_set(err, "%s: commit without a transaction",
+		    d->path);
+	if (d->depth == 1) {
+		if (sqlite3_step(stmt(d, S_COMMIT)) != SQLITE_DONE)
+			return dberr(d, err, "commit");
+	} else if (sqlite3_exec(d->db, "RELEASE sdb", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return dberr(d, err, "release savepoint");
+	d->depth--;
 	return 0;
 }
 
+/* Undo everything since the matching begin(). */
 static void
 rollback(struct statusdb *d)
 {
-	if (!sqlite3_get_autocommit(d->db))
-		(void)sqlite3_step(stmt(d, S_ROLLBACK));
+	if (d->depth == 0)
+		return;
+	if (d->depth == 1) {
+		if (!sqlite3_get_autocommit(d->db))
+			(void)sqlite3_step(stmt(d, S_ROLLBACK));
+	} else {
+		(void)sqlite3_exec(d->db, "ROLLBACK TO sdb; RELEASE sdb", NULL,
+		    NULL, NULL);
+	}
+	d->depth--;
+}
+
+int
+statusdb_batch_begin(struct statusdb *d, struct fe_err *err)
+{
+	return begin(d, err);
+}
+
+int
+statusdb_batch_commit(struct statusdb *d, struct fe_err *err)
+{
+	int rc = commit(d, err);
+
+	if (rc != 0)
+		rollback(d);
+	return rc;
+}
+
+void
+statusdb_batch_abort(struct statusdb *d)
+{
+	struct fe_err ignored;
+
+	rollback(d);
+	/* issuers added inside the batch are gone from the database */
+	if (d->depth == 0)
+		(void)issuers_reload(d, &ignored);
+}
+
+int
+statusdb_data_version(struct statusdb *d, int64_t *out, struct fe_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return dberr(d, err, "preparing data_version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : dberr(d, err, "reading data_version");
+}
+
+size_t
+statusdb_nissuers(const struct statusdb *d)
+{
+	return d->niss;
+}
+
+X509 *
+statusdb_issuer_at(const struct statusdb *d, size_t i)
+{
+	return i < d->niss ? d->iss[i].x : NULL;
+}
+
+const char *
+statusdb_issuer_name(const struct statusdb *d, size_t i)
+{
+	return i < d->niss ? d->iss[i].name : NULL;
 }
 
 static void
@@ -266,12 +359,37 @@ migrate(struct statusdb *d, struct fe_err *err)
 	    sizeof(migrations) / sizeof(migrations[0]), err);
 }
 
+/* The in-memory issuer list, (re)read from the database. */
+static int
+issuers_reload(struct statusdb *d, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	size_t j;
+	int rc;
+
+	for (j = 0; j < d->niss; j++)
+		X509_free(d->iss[j].x);
+	d->niss = 0;
+	st = stmt(d, S_ISSUER_ALL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = issuer_load(d, sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), err)) != 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dberr(d, err, "loading issuers");
+	return 0;
+}
+
 int
 statusdb_open(const char *path, struct statusdb **out, struct fe_err *err)
 {
 	struct statusdb *d = fe_calloc(1, sizeof(*d));
-	sqlite3_stmt *st;
-	int i, rc;
+	int i;
 
 	d->path = fe_strdup(path);
 	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
@@ -295,18 +413,8 @@ statusdb_open(const char *path, struct statusdb **out, struct fe_err *err)
 			goto fail;
 		}
 	}
-	st = stmt(d, S_ISSUER_ALL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (issuer_load(d, sqlite3_column_int64(st, 0),
-		    sqlite3_column_blob(st, 2),
-		    (size_t)sqlite3_column_bytes(st, 2), err) != 0)
-			goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		dberr(d, err, "loading issuers");
+	if (issuers_reload(d, err) != 0)
 		goto fail;
-	}
-	sqlite3_reset(st);
 	*out = d;
 	return 0;
 fail:
@@ -1006,4 +1114,47 @@ statusdb_stale(struct statusdb *d, int64_t now, int64_t max_age,
 			return rc;
 	}
 	return n;
+}
+
+int
+statusdb_each_cert(struct statusdb *d, statusdb_cert_cb cb, void *arg,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t serial[OCSP_SERIAL_MAX];
+	const char *hex;
+	size_t i, n, k;
+	int rc, v;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT issuer, serial FROM cert "
+	    "ORDER BY issuer, serial", -1, &st, NULL) != SQLITE_OK)
+		return dberr(d, err, "preparing certificate list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		for (i = 0; i < d->niss; i++)
+			if (d->iss[i].id == id)
+				break;
+		hex = (const char *)sqlite3_column_text(st, 1);
+		n = hex != NULL ? strlen(hex) : 0;
+		if (i == d->niss || n == 0 || n > 2 * OCSP_SERIAL_MAX) {
+			rc = fe_err_code(err, FE_EDB, "%s: certificate row "
+			    "with an unknown issuer or a bad serial", d->path);
+			goto out;
+		}
+		/* odd length: the stored hex has no leading zero */
+		memset(serial, 0, sizeof(serial));
+		for (k = 0; k < n; k++) {
+			v = hex[n - 1 - k];
+			v = v >= 'a' ? v - 'a' + 10 : v - '0';
+			serial[(n + 1) / 2 - 1 - k / 2] |=
+			    (uint8_t)(k % 2 ? v << 4 : v);
+		}
+		if ((rc = cb(i, serial, (n + 1) / 2, arg)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0 : dberr(d, err, "listing certificates");
+out:
+	sqlite3_finalize(st);
+	return rc;
 }

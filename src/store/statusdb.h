@@ -94,4 +94,31 @@ typedef int (*statusdb_stale_cb)(const char *issuer, int64_t age,
 int statusdb_stale(struct statusdb *db, int64_t now, int64_t max_age,
     statusdb_stale_cb cb, void *arg, struct fe_err *err);
 
+/*
+ * Several changes as one transaction (a status bundle: all or nothing).
+ * Every statusdb_add_* between begin and commit stays atomic on its own;
+ * abort undoes them all, issuers included.
+ */
+int statusdb_batch_begin(struct statusdb *db, struct fe_err *err);
+int statusdb_batch_commit(struct statusdb *db, struct fe_err *err);
+void statusdb_batch_abort(struct statusdb *db);
+
+/* SQLite's PRAGMA data_version: changes when another connection (fe-status
+ * load, a second process) commits, so a server knows when to reload. */
+int statusdb_data_version(struct statusdb *db, int64_t *out,
+    struct fe_err *err);
+
+/* The issuers, as loaded when the database was opened (index order). */
+size_t statusdb_nissuers(const struct statusdb *db);
+X509 *statusdb_issuer_at(const struct statusdb *db, size_t i);
+const char *statusdb_issuer_name(const struct statusdb *db, size_t i);
+
+/* Call cb for every stored certificate: its issuer's index and its serial
+ * (big-endian, no leading zeros).  A non-zero cb return stops and is
+ * returned. */
+typedef int (*statusdb_cert_cb)(size_t issuer, const uint8_t *serial,
+    size_t serial_len, void *arg);
+int statusdb_each_cert(struct statusdb *db, statusdb_cert_cb cb, void *arg,
+    struct fe_err *err);
+
 #endif
