@@ -4,7 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -54,5 +57,66 @@ fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
 		return fe_err_sys(err, "%s: cannot open", path);
 	rc = fe_read_fd(fd, path, max, out, len, err);
 	close(fd);
+	return rc;
+}
+
+int
+fe_write_file_atomic(const char *path, const void *p, size_t n,
+    unsigned mode, struct fe_err *err)
+{
+	const uint8_t *b = p;
+	char *tmp = NULL, *dircopy = NULL;
+	size_t plen = strlen(path), i;
+	int fd = -1, rc = FE_EIO;
+
+	tmp = fe_malloc(plen + 5);
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp", 5);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    (mode_t)mode);
+	if (fd < 0) {
+		fe_err_sys(err, "%s", tmp);
+		goto out;
+	}
+	for (i = 0; i < n;) {
+		ssize_t w = write(fd, b + i, n - i);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fe_err_sys(err, "%s: writing", tmp);
+			goto out;
+		}
+		i += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		fe_err_sys(err, "%s: syncing", tmp);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		fe_err_sys(err, "%s: closing", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		fe_err_sys(err, "%s: renaming to %s", tmp, path);
+		goto out;
+	}
+	dircopy = fe_strdup(path);
+	if ((fd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0) {
+		(void)close(fd);
+		(void)unlink(tmp);
+	}
+	free(tmp);
+	free(dircopy);
 	return rc;
 }

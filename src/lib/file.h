@@ -1,5 +1,6 @@
 /*
- * file.h - reading a whole file into memory, bounded.
+ * file.h - reading a whole file into memory, bounded; replacing one
+ * atomically.
  */
 #ifndef FE_FILE_H
 #define FE_FILE_H
@@ -19,5 +20,13 @@ int fe_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
  * For callers that open with their own flags (O_NONBLOCK, O_NOFOLLOW). */
 int fe_read_fd(int fd, const char *path, size_t max, uint8_t **out,
     size_t *len, struct fe_err *err);
+
+/*
+ * Replace path with p[0..n) so that a crash leaves either the old file or
+ * the new one, never a mixture: written to path.tmp with mode, fsync'd,
+ * renamed over path, and the directory fsync'd.
+ */
+int fe_write_file_atomic(const char *path, const void *p, size_t n,
+    unsigned mode, struct fe_err *err);
 
 #endif

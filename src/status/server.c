@@ -1,0 +1,1260 @@
+/*
+ * server.c - fe-status: the state (status store, delegated keys, log), the
+ * response cache and the HTTP server.
+ *
+ * Answers come from a cache of pre-signed OCSP responses, one per stored
+ * certificate and CertID hash, each with its HTTP response (headers
+ * included) built once, so the hot path is: parse the request, find the
+ * issuer and the serial, queue the prepared response.  The cache is rebuilt
+ * whenever the status store changes (a bundle here, or another process's
+ * commit seen through PRAGMA data_version) and every minute (so that
+ * Cache-Control max-age never promises more than nextUpdate); signatures
+ * whose inputs did not change are reused.  A request with a nonce, or for a
+ * serial not in the cache, is answered by looking it up and signing on the
+ * spot.
+ *
+ * What is said rests only on what the signer signed: a response's
+ * thisUpdate and nextUpdate are those of the issuer's newest CRL, and past
+ * that nextUpdate the answer is tryLater, never a stale "good".
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "lib/buf.h"
+#include "lib/chainlog.h"
+#include "lib/conf.h"
+#include "lib/file.h"
+#include "lib/seam.h"
+#include "pki/ocsp.h"
+#include "status/bundle.h"
+#include "status/server.h"
+#include "store/statusdb.h"
+
+#define REFRESH_SECS 60          /* cache and header rebuild */
+#define MAX_POST (64u << 20)     /* admin: a bundle */
+#define HTTP_DATE 64
+
+/* ------------------------------------------------------------ the cache */
+
+struct centry {
+	uint8_t serial[OCSP_SERIAL_MAX];
+	uint8_t slen;
+	uint8_t used;
+	uint8_t status;
+	int reason;
+	int64_t revoked_at;
+	uint8_t *der[OCSP_HASH__MAX];
+	size_t len[OCSP_HASH__MAX];
+	struct MHD_Response *resp[OCSP_HASH__MAX];
+};
+
+struct ctab {
+	X509 *issuer;                    /* up-ref'd */
+	struct ocsp_certid id[OCSP_HASH__MAX];   /* name and key hashes */
+	X509 *rcert;                     /* delegated responder, or NULL */
+	EVP_PKEY *rkey;
+	bool has_crl;
+	int64_t this_update, next_update;
+	struct centry *e;
+	size_t cap;                      /* power of two */
+};
+
+struct cache {
+	struct ctab t[STATUSDB_MAX_ISSUERS];
+	size_t n;
+};
+
+struct status {
+	const struct status_conf *c;
+	struct statusdb *db;
+	pthread_mutex_t dblock;          /* db, delegates */
+	pthread_mutex_t loglock;
+	struct clog *log;
+	struct delegate ocsp[STATUS_MAX_ISSUERS];
+	struct delegate tsa;
+	int64_t data_version;
+	pthread_rwlock_t cachelock;
+	struct cache *cache;
+	volatile int dirty;
+	struct MHD_Daemon *pub, *adm;
+};
+
+static uint64_t
+serial_hash(const uint8_t *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ull;
+	return h;
+}
+
+static struct centry *
+ctab_find(const struct ctab *t, const uint8_t *serial, size_t n)
+{
+	size_t i, mask;
+
+	if (t->cap == 0)
+		return NULL;
+	mask = t->cap - 1;
+	for (i = serial_hash(serial, n) & mask; t->e[i].used;
+	    i = (i + 1) & mask)
+		if (t->e[i].slen == n && memcmp(t->e[i].serial, serial, n) == 0)
+			return &t->e[i];
+	return NULL;
+}
+
+static struct centry *
+ctab_slot(struct ctab *t, const uint8_t *serial, size_t n)
+{
+	size_t i, mask = t->cap - 1;
+
+	for (i = serial_hash(serial, n) & mask; t->e[i].used;
+	    i = (i + 1) & mask)
+		if (t->e[i].slen == n && memcmp(t->e[i].serial, serial, n) == 0)
+			return &t->e[i];
+	return &t->e[i];
+}
+
+static void
+cache_free(struct cache *c)
+{
+	size_t i, j;
+	int h;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		struct ctab *t = &c->t[i];
+
+		for (j = 0; j < t->cap; j++)
+			for (h = 0; h < OCSP_HASH__MAX; h++) {
+				if (t->e[j].resp[h] != NULL)
+					MHD_destroy_response(t->e[j].resp[h]);
+				OPENSSL_free(t->e[j].der[h]);
+			}
+		free(t->e);
+		X509_free(t->issuer);
+		X509_free(t->rcert);
+		EVP_PKEY_free(t->rkey);
+	}
+	free(c);
+}
+
+static void
+http_date(int64_t t, char out[HTTP_DATE])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, HTTP_DATE, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/*
+ * An HTTP response for cacheable bytes (RFC 5019 6.2): ETag the SHA-256 of
+ * the body, Last-Modified thisUpdate, Expires nextUpdate, and a max-age that
+ * ends before nextUpdate even if this response is served for another
+ * REFRESH_SECS before it is rebuilt.
+ */
+static struct MHD_Response *
+cacheable(const uint8_t *der, size_t len, const char *type, int64_t tu,
+    int64_t nu, int64_t now)
+{
+	struct MHD_Response *r;
+	uint8_t md[32];
+	char etag[2 * 32 + 3], lm[HTTP_DATE], ex[HTTP_DATE], cc[128];
+	int64_t age = nu - now - REFRESH_SECS;
+	size_t i;
+
+	r = MHD_create_response_from_buffer(len, (void *)der,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return NULL;
+	(void)EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL);
+	etag[0] = '"';
+	for (i = 0; i < 32; i++)
+		sprintf(etag + 1 + 2 * i, "%02x", md[i]);
+	etag[65] = '"';
+	etag[66] = '\0';
+	http_date(tu, lm);
+	http_date(nu, ex);
+	if (age < 0)
+		age = 0;
+	fe_snprintf(cc, sizeof(cc), "max-age=%lld, public, no-transform, "
+	    "must-revalidate", (long long)age);
+	if (MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
+	    MHD_add_response_header(r, "ETag", etag) != MHD_YES ||
+	    MHD_add_response_header(r, "Last-Modified", lm) != MHD_YES ||
+	    MHD_add_response_header(r, "Expires", ex) != MHD_YES ||
+	    MHD_add_response_header(r, "Cache-Control", cc) != MHD_YES) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct build_arg {
+	struct status *s;
+	struct cache *c, *old;
+	int64_t now;
+	size_t signed_n, reused_n;
+	struct fe_err *err;
+};
+
+static int
+build_entry(size_t ii, const uint8_t *serial, size_t slen, void *arg)
+{
+	struct build_arg *a = arg;
+	struct ctab *t = &a->c->t[ii], *ot = NULL;
+	struct statusdb_answer ans;
+	struct ocsp_single one;
+	struct centry *e, *oe = NULL;
+	int h, rc;
+
+	if (ii >= a->c->n || t->rcert == NULL || !t->has_crl)
+		return 0;
+	if (a->old != NULL && ii < a->old->n &&
+	    X509_cmp(a->old->t[ii].issuer, t->issuer) == 0)
+		ot = &a->old->t[ii];
+	memset(&one, 0, sizeof(one));
+	if ((rc = ocsp_certid_from_issuer(t->issuer, OCSP_HASH_SHA1, serial,
+	    slen, &one.id, a->err)) != 0 ||
+	    (rc = statusdb_status(a->s->db, &one.id, &ans, a->err)) != 0)
+		return rc;
+	e = ctab_slot(t, serial, slen);
+	e->used = 1;
+	memcpy(e->serial, serial, slen);
+	e->slen = (uint8_t)slen;
+	e->status = (uint8_t)ans.status;
+	e->reason = ans.reason;
+	e->revoked_at = ans.revoked_at;
+	if (ot != NULL && ot->rcert != NULL &&
+	    X509_cmp(ot->rcert, t->rcert) == 0 &&
+	    ot->this_update == t->this_update &&
+	    ot->next_update == t->next_update)
+		oe = ctab_find(ot, serial, slen);
+	if (oe != NULL && (oe->status != e->status ||
+	    oe->revoked_at != e->revoked_at || oe->reason != e->reason))
+		oe = NULL;
+	for (h = 0; h < OCSP_HASH__MAX; h++) {
+		if (oe != NULL && oe->der[h] != NULL) {
+			/* same inputs: keep the signed bytes */
+			e->der[h] = OPENSSL_memdup(oe->der[h], oe->len[h]);
+			e->len[h] = oe->len[h];
+			a->reused_n++;
+		} else {
+			one.status = ans.status;
+			one.revoked_at = ans.revoked_at;
+			one.reason = ans.reason;
+			one.this_update = t->this_update;
+			one.next_update = t->next_update;
+			if ((rc = ocsp_certid_from_issuer(t->issuer, h, serial,
+			    slen, &one.id, a->err)) != 0 ||
+			    (rc = ocsp_resp_build(&one, t->issuer, t->rcert,
+			    t->rkey, NULL, 0, &e->der[h], &e->len[h],
+			    a->err)) != 0)
+				return rc;
+			a->signed_n++;
+		}
+		if (e->der[h] == NULL ||
+		    (e->resp[h] = cacheable(e->der[h], e->len[h],
+		    "application/ocsp-response", t->this_update,
+		    t->next_update, a->now)) == NULL)
+			return fe_err_set(a->err, "out of memory building the "
+			    "response cache");
+	}
+	return 0;
+}
+
+static int
+count_cert(size_t ii, const uint8_t *serial, size_t slen, void *arg)
+{
+	size_t *counts = arg;
+
+	(void)serial;
+	(void)slen;
+	if (ii < STATUSDB_MAX_ISSUERS)
+		counts[ii]++;
+	return 0;
+}
+
+/* The delegated responder for issuer x, if this server has one. */
+static const struct delegate *
+responder_for(struct status *s, X509 *x)
+{
+	size_t i;
+
+	for (i = 0; i < s->c->niss; i++)
+		if (s->ocsp[i].cert != NULL &&
+		    X509_cmp(s->c->iss[i].cert, x) == 0)
+			return &s->ocsp[i];
+	return NULL;
+}
+
+/* Build a new cache from the store; dblock held. */
+static int
+cache_build(struct status *s, struct cache *old, struct cache **out,
+    size_t *nsigned, struct fe_err *err)
+{
+	struct build_arg a;
+	struct cache *c = fe_calloc(1, sizeof(*c));
+	size_t counts[STATUSDB_MAX_ISSUERS] = { 0 }, i, cap;
+	const struct delegate *d;
+	int64_t age;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.s = s;
+	a.c = c;
+	a.old = old;
+	a.now = fe_now_sec();
+	a.err = err;
+	if ((rc = statusdb_each_cert(s->db, count_cert, counts, err)) != 0)
+		goto fail;
+	c->n = statusdb_nissuers(s->db);
+	for (i = 0; i < c->n; i++) {
+		struct ctab *t = &c->t[i];
+		uint8_t one = 1;
+		int h;
+
+		t->issuer = statusdb_issuer_at(s->db, i);
+		X509_up_ref(t->issuer);
+		for (h = 0; h < OCSP_HASH__MAX; h++)
+			if ((rc = ocsp_certid_from_issuer(t->issuer, h, &one, 1,
+			    &t->id[h], err)) != 0)
+				goto fail;
+		if ((d = responder_for(s, t->issuer)) != NULL) {
+			t->rcert = d->cert;
+			t->rkey = d->key;
+			X509_up_ref(t->rcert);
+			EVP_PKEY_up_ref(t->rkey);
+		}
+		rc = statusdb_crl_age(s->db, statusdb_issuer_name(s->db, i),
+		    a.now, &age, err);
+		if (rc == 0) {
+			struct statusdb_answer ans;
+
+			/* the CRL's times, through any serial's answer */
+			if ((rc = statusdb_status(s->db, &t->id[0], &ans,
+			    err)) != 0)
+				goto fail;
+			t->has_crl = true;
+			t->this_update = ans.this_update;
+			t->next_update = ans.next_update;
+		} else if (rc != FE_ENOENT)
+			goto fail;
+		for (cap = 16; cap < counts[i] * 2; cap *= 2)
+			;
+		t->cap = cap;
+		t->e = fe_calloc(cap, sizeof(*t->e));
+	}
+	if ((rc = statusdb_each_cert(s->db, build_entry, &a, err)) != 0)
+		goto fail;
+	*out = c;
+	if (nsigned != NULL)
+		*nsigned = a.signed_n;
+	return 0;
+fail:
+	cache_free(c);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- state */
+
+static void
+log_event(struct status *s, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append to the hash-chained log, synced.  A log failure is reported on
+ * stderr, where the event is printed too. */
+static void
+log_event(struct status *s, const char *type, const char *fmt, ...)
+{
+	char text[2048];
+	struct fe_err err;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&s->loglock);
+	fprintf(stderr, "fe-status: %s: %s\n", type, text);
+	if (s->log != NULL && clog_append(s->log, type, text, strlen(text),
+	    &err) != 0)
+		fprintf(stderr, "fe-status: log: %s\n", err.msg);
+	pthread_mutex_unlock(&s->loglock);
+}
+
+static int
+delegates_load(struct status *s, struct fe_err *err)
+{
+	struct delegate d;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->c->niss; i++) {
+		rc = delegate_load(s->c->state, DELEGATE_OCSP,
+		    s->c->iss[i].label, &d, err);
+		if (rc == FE_ENOENT)
+			continue;
+		if (rc != 0)
+			return rc;
+		delegate_clear(&s->ocsp[i]);
+		s->ocsp[i] = d;
+	}
+	if (s->c->tsa) {
+		rc = delegate_load(s->c->state, DELEGATE_TSA, s->c->tsa_issuer,
+		    &d, err);
+		if (rc == 0) {
+			delegate_clear(&s->tsa);
+			s->tsa = d;
+		} else if (rc != FE_ENOENT)
+			return rc;
+	}
+	return 0;
+}
+
+int
+status_open(const struct status_conf *c, struct status **out,
+    struct fe_err *err)
+{
+	struct status *s = fe_calloc(1, sizeof(*s));
+	char p[1100];
+	size_t i;
+	int rc;
+
+	s->c = c;
+	pthread_mutex_init(&s->dblock, NULL);
+	pthread_mutex_init(&s->loglock, NULL);
+	pthread_rwlock_init(&s->cachelock, NULL);
+	if ((rc = delegate_init_dirs(c->state, err)) != 0)
+		goto fail;
+	fe_snprintf(p, sizeof(p), "%s/status.log", c->state);
+	if ((rc = clog_open(p, &s->log, err)) != 0)
+		goto fail;
+	fe_snprintf(p, sizeof(p), "%s/status.db", c->state);
+	if ((rc = statusdb_open(p, &s->db, err)) != 0)
+		goto fail;
+	for (i = 0; i < c->niss; i++)
+		if ((rc = statusdb_add_issuer(s->db, c->iss[i].cert, c->root,
+		    err)) != 0) {
+			fe_err_prefix(err, "issuer %s", c->iss[i].label);
+			goto fail;
+		}
+	if ((rc = delegates_load(s, err)) != 0 ||
+	    (rc = statusdb_data_version(s->db, &s->data_version, err)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	status_close(s);
+	return rc;
+}
+
+void
+status_close(struct status *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	cache_free(s->cache);
+	statusdb_close(s->db);
+	clog_close(s->log);
+	for (i = 0; i < STATUS_MAX_ISSUERS; i++)
+		delegate_clear(&s->ocsp[i]);
+	delegate_clear(&s->tsa);
+	pthread_mutex_destroy(&s->dblock);
+	pthread_mutex_destroy(&s->loglock);
+	pthread_rwlock_destroy(&s->cachelock);
+	free(s);
+}
+
+static X509 *
+issuer_of_label(const char *label, void *arg)
+{
+	struct status *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->c->niss; i++)
+		if (strcmp(s->c->iss[i].label, label) == 0)
+			return s->c->iss[i].cert;
+	return NULL;
+}
+
+/* dblock held */
+static int
+load_bundle_locked(struct status *s, const char *name, const uint8_t *p,
+    size_t len, struct fe_err *err)
+{
+	struct bundle b = { NULL, 0 };
+	struct bundle_stats st;
+	enum delegate_kind kind;
+	char label[DELEGATE_LABEL_MAX], hex[17];
+	uint8_t md[32];
+	size_t i;
+	int rc, r;
+
+	(void)EVP_Digest(p, len, md, NULL, EVP_sha256(), NULL);
+	for (i = 0; i < 8; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	if ((rc = bundle_parse(name, p, len, &b, err)) != 0 ||
+	    (rc = bundle_apply(s->db, s->c->root, &b, fe_now_sec(), &st,
+	    err)) != 0) {
+		log_event(s, "bundle.refuse", "%s (%zu bytes, sha256 %s...): %s",
+		    name, len, hex, err->msg);
+		bundle_free(&b);
+		return rc;
+	}
+	log_event(s, "bundle.accept", "%s (%zu bytes, sha256 %s...): %zu "
+	    "issuers, %zu certificates, %zu CRLs", name, len, hex, st.issuers,
+	    st.certs, st.crls);
+	/* delegated certificates for keys this server made */
+	for (i = 0; i < b.n; i++) {
+		const unsigned char *q = b.items[i].der;
+		struct fe_err e2;
+		X509 *x;
+
+		if (b.items[i].kind != BUNDLE_CERT ||
+		    (x = d2i_X509(NULL, &q, (long)b.items[i].len)) == NULL)
+			continue;
+		r = delegate_install(s->c->state, x, issuer_of_label, s, &kind,
+		    label, &e2);
+		if (r == 1)
+			log_event(s, "delegate.install", "%s certificate for %s "
+			    "installed", kind == DELEGATE_TSA ? "TSA" : "OCSP",
+			    label);
+		else if (r < 0)
+			log_event(s, "delegate.refuse", "%s", e2.msg);
+		X509_free(x);
+	}
+	bundle_free(&b);
+	if ((rc = delegates_load(s, err)) != 0)
+		log_event(s, "delegate.error", "%s", err->msg);
+	s->dirty = 1;
+	return rc;
+}
+
+int
+status_load_bundle(struct status *s, const char *name, const uint8_t *p,
+    size_t len, struct fe_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->dblock);
+	rc = load_bundle_locked(s, name, p, len, err);
+	pthread_mutex_unlock(&s->dblock);
+	return rc;
+}
+
+/* dblock held */
+static int
+requests_locked(struct status *s, struct fe_err *err)
+{
+	const struct status_conf *c = s->c;
+	char id[DELEGATE_ID_MAX];
+	int64_t now = fe_now_sec();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->niss; i++) {
+		const struct delegate *d = &s->ocsp[i];
+
+		if (strcmp(c->iss[i].label, "root") == 0 ||
+		    (d->cert != NULL && d->not_after - now >
+		    (int64_t)c->renew_before) ||
+		    delegate_pending(c->state, DELEGATE_OCSP, c->iss[i].label))
+			continue;
+		if ((rc = delegate_request(c->state, DELEGATE_OCSP,
+		    c->iss[i].label, c->name, c->org, c->country,
+		    (unsigned)c->delegate_days, now, id, err)) != 0)
+			return rc;
+		log_event(s, "delegate.request", "%s: new OCSP responder key "
+		    "for %s (%s)", id, c->iss[i].label, d->cert != NULL ?
+		    "renewal" : "none yet");
+	}
+	if (c->tsa && !(s->tsa.cert != NULL && s->tsa.not_after - now >
+	    (int64_t)c->renew_before) &&
+	    !delegate_pending(c->state, DELEGATE_TSA, c->tsa_issuer)) {
+		if ((rc = delegate_request(c->state, DELEGATE_TSA,
+		    c->tsa_issuer, c->name, c->org, c->country,
+		    (unsigned)c->tsa_days, now, id, err)) != 0)
+			return rc;
+		log_event(s, "delegate.request", "%s: new TSA key (%s)", id,
+		    s->tsa.cert != NULL ? "renewal" : "none yet");
+	}
+	return 0;
+}
+
+int
+status_requests(struct status *s, const char *outdir, struct fe_err *err)
+{
+	char dir[1100], p[2200];
+	struct dirent *de;
+	uint8_t *buf;
+	size_t len;
+	int rc, n = 0;
+	DIR *d;
+
+	pthread_mutex_lock(&s->dblock);
+	rc = requests_locked(s, err);
+	pthread_mutex_unlock(&s->dblock);
+	if (rc != 0)
+		return rc;
+	fe_snprintf(dir, sizeof(dir), "%s/keys/outbox", s->c->state);
+	if ((d = opendir(dir)) == NULL)
+		return fe_err_sys(err, "%s", dir);
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 5 || strcmp(de->d_name + l - 4, ".req") != 0)
+			continue;
+		n++;
+		if (outdir == NULL)
+			continue;
+		fe_snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if ((rc = fe_read_file(p, 1 << 20, &buf, &len, err)) != 0)
+			break;
+		fe_snprintf(p, sizeof(p), "%s/%s", outdir, de->d_name);
+		rc = fe_write_file_atomic(p, buf, len, 0644, err);
+		free(buf);
+		if (rc != 0)
+			break;
+	}
+	closedir(d);
+	return rc != 0 ? rc : n;
+}
+
+int
+status_summary(struct status *s, FILE *out, struct fe_err *err)
+{
+	int64_t now = fe_now_sec(), age;
+	char t[FE_TIME_STR];
+	size_t i, n;
+	int rc;
+
+	pthread_mutex_lock(&s->dblock);
+	n = statusdb_nissuers(s->db);
+	for (i = 0; i < n; i++) {
+		const char *nm = statusdb_issuer_name(s->db, i);
+
+		rc = statusdb_crl_age(s->db, nm, now, &age, err);
+		if (rc == 0)
+			fprintf(out, "issuer %s: newest CRL %lld s old\n", nm,
+			    (long long)age);
+		else
+			fprintf(out, "issuer %s: no CRL yet\n", nm);
+	}
+	for (i = 0; i < s->c->niss; i++) {
+		if (s->ocsp[i].cert == NULL) {
+			fprintf(out, "ocsp %s: no responder certificate\n",
+			    s->c->iss[i].label);
+			continue;
+		}
+		(void)fe_time_format_sec(s->ocsp[i].not_after, t);
+		fprintf(out, "ocsp %s: responder certificate until %s\n",
+		    s->c->iss[i].label, t);
+	}
+	if (s->c->tsa) {
+		if (s->tsa.cert == NULL)
+			fprintf(out, "tsa: no certificate\n");
+		else {
+			(void)fe_time_format_sec(s->tsa.not_after, t);
+			fprintf(out, "tsa: certificate until %s\n", t);
+		}
+	}
+	pthread_mutex_unlock(&s->dblock);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- HTTP */
+
+struct conn {
+	uint8_t *body;
+	size_t len, max;
+	bool too_big;
+};
+
+static enum MHD_Result
+send_bytes(struct MHD_Connection *conn, unsigned code, const void *p,
+    size_t n, const char *type, const char *cache_control)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(n, (void *)p,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "Content-Type", type);
+	if (cache_control != NULL)
+		(void)MHD_add_response_header(r, "Cache-Control",
+		    cache_control);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+{
+	char msg[FE_ERR_MAX + 256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(msg) - 2)
+		n = (int)sizeof(msg) - 2;
+	msg[n++] = '\n';
+	return send_bytes(conn, code, msg, (size_t)n,
+	    "text/plain; charset=utf-8", "no-store");
+}
+
+/* RFC 5019 2.2.3: error statuses are OCSP responses, over HTTP 200. */
+static enum MHD_Result
+send_ocsp_error(struct MHD_Connection *conn, int status)
+{
+	size_t n;
+	const uint8_t *p = ocsp_error_response(status, &n);
+
+	if (p == NULL)
+		p = ocsp_error_response(OCSP_ST_INTERNAL, &n);
+	return send_bytes(conn, MHD_HTTP_OK, p, n,
+	    "application/ocsp-response", "max-age=0, no-cache");
+}
+
+static struct ctab *
+ctab_for(struct cache *c, const struct ocsp_certid *id)
+{
+	size_t i, hl = ocsp_hash_len(id->hash);
+
+	for (i = 0; c != NULL && i < c->n; i++)
+		if (memcmp(c->t[i].id[id->hash].name_hash, id->name_hash,
+		    hl) == 0 &&
+		    memcmp(c->t[i].id[id->hash].key_hash, id->key_hash,
+		    hl) == 0)
+			return &c->t[i];
+	return NULL;
+}
+
+static enum MHD_Result
+ocsp_answer(struct status *s, struct MHD_Connection *conn,
+    const uint8_t *der, size_t len)
+{
+	struct statusdb_answer ans;
+	struct ocsp_single one;
+	struct ocsp_req r;
+	struct fe_err err;
+	struct centry *e;
+	struct ctab *t;
+	enum MHD_Result ret;
+	X509 *issuer = NULL, *rcert = NULL;
+	EVP_PKEY *rkey = NULL;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int64_t now = fe_now_sec();
+	int rc, st = -1;
+
+	if (ocsp_req_parse("OCSP request", der, len, &r, &err) != 0)
+		return send_ocsp_error(conn, OCSP_ST_MALFORMED);
+	pthread_rwlock_rdlock(&s->cachelock);
+	t = ctab_for(s->cache, &r.id);
+	if (t == NULL || t->rcert == NULL)
+		st = OCSP_ST_UNAUTHORIZED;   /* not an issuer we answer for */
+	else if (!t->has_crl || now >= t->next_update)
+		st = OCSP_ST_TRYLATER;       /* nothing fresh to vouch with */
+	if (st >= 0) {
+		pthread_rwlock_unlock(&s->cachelock);
+		return send_ocsp_error(conn, st);
+	}
+	e = ctab_find(t, r.id.serial, r.id.serial_len);
+	if (e != NULL && r.nonce_len == 0) {
+		ret = MHD_queue_response(conn, MHD_HTTP_OK,
+		    e->resp[r.id.hash]);
+		pthread_rwlock_unlock(&s->cachelock);
+		return ret;
+	}
+	/* on the spot: a nonce, or a serial the cache does not hold */
+	issuer = t->issuer;
+	rcert = t->rcert;
+	rkey = t->rkey;
+	X509_up_ref(issuer);
+	X509_up_ref(rcert);
+	EVP_PKEY_up_ref(rkey);
+	memset(&ans, 0, sizeof(ans));
+	if (e != NULL) {
+		ans.status = e->status;
+		ans.revoked_at = e->revoked_at;
+		ans.reason = e->reason;
+		ans.this_update = t->this_update;
+		ans.next_update = t->next_update;
+	}
+	pthread_rwlock_unlock(&s->cachelock);
+	if (e == NULL) {
+		pthread_mutex_lock(&s->dblock);
+		rc = statusdb_status(s->db, &r.id, &ans, &err);
+		pthread_mutex_unlock(&s->dblock);
+		if (rc != 0) {
+			st = rc == FE_ENOENT ? OCSP_ST_UNAUTHORIZED :
+			    rc == FE_EBUSY ? OCSP_ST_TRYLATER :
+			    OCSP_ST_INTERNAL;
+			goto out;
+		}
+	}
+	memset(&one, 0, sizeof(one));
+	one.id = r.id;
+	one.status = ans.status;
+	one.revoked_at = ans.revoked_at;
+	one.reason = ans.reason;
+	one.this_update = ans.this_update;
+	one.next_update = ans.next_update;
+	if (ocsp_resp_build(&one, issuer, rcert, rkey, r.nonce, r.nonce_len,
+	    &out, &outlen, &err) != 0) {
+		st = OCSP_ST_INTERNAL;
+		goto out;
+	}
+	if (r.nonce_len > 0)
+		ret = send_bytes(conn, MHD_HTTP_OK, out, outlen,
+		    "application/ocsp-response", "no-store");
+	else {
+		struct MHD_Response *resp = cacheable(out, outlen,
+		    "application/ocsp-response", one.this_update,
+		    one.next_update, now);
+
+		ret = resp != NULL ? MHD_queue_response(conn, MHD_HTTP_OK,
+		    resp) : MHD_NO;
+		if (resp != NULL)
+			MHD_destroy_response(resp);
+	}
+out:
+	X509_free(issuer);
+	X509_free(rcert);
+	EVP_PKEY_free(rkey);
+	OPENSSL_free(out);
+	return st >= 0 ? send_ocsp_error(conn, st) : ret;
+}
+
+static bool
+type_is(struct MHD_Connection *conn, const char *want)
+{
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(want);
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * Collect a POST body of at most max bytes.  Returns 1 while more is
+ * coming (the caller returns MHD_YES), 0 when the whole body is in *cc.
+ */
+static int
+collect_body(void **con_cls, const char *upload, size_t *upsize, size_t max)
+{
+	struct conn *cc = *con_cls;
+
+	if (*upsize == 0)
+		return 0;
+	if (!cc->too_big) {
+		if (*upsize > max - cc->len) {
+			cc->too_big = true;
+		} else {
+			if (cc->len + *upsize > cc->max) {
+				size_t nm = cc->max ? cc->max : 4096;
+
+				while (nm < cc->len + *upsize)
+					nm *= 2;
+				if (nm > max)
+					nm = max;
+				cc->body = fe_realloc(cc->body, nm);
+				cc->max = nm;
+			}
+			memcpy(cc->body + cc->len, upload, *upsize);
+			cc->len += *upsize;
+		}
+	}
+	*upsize = 0;
+	return 1;
+}
+
+static void
+conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cc = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (cc != NULL) {
+		free(cc->body);
+		free(cc);
+		*con_cls = NULL;
+	}
+}
+
+/* Keep the path as sent: the OCSP GET decoder percent-decodes it itself,
+ * and must see %2F apart from '/'. */
+static size_t
+no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	return strlen(s);
+}
+
+static enum MHD_Result
+tsa_answer(struct status *s, struct MHD_Connection *conn,
+    const uint8_t *der, size_t len);
+
+static enum MHD_Result
+pub_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upsize, void **con_cls)
+{
+	struct status *s = cls;
+	const struct status_conf *c = s->c;
+	size_t olen = strlen(c->ocsp_path), max;
+	struct conn *cc;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+		uint8_t *der = NULL;
+		size_t len = 0;
+		struct fe_err err;
+
+		if (strncmp(url, c->ocsp_path, olen) != 0 || url[olen] == '\0')
+			return send_text(conn, MHD_HTTP_NOT_FOUND, "%s: not "
+			    "found", url);
+		if (ocsp_req_from_b64(url + olen, &der, &len, &err) != 0)
+			return send_ocsp_error(conn, OCSP_ST_MALFORMED);
+		ret = ocsp_answer(s, conn, der, len);
+		free(der);
+		return ret;
+	}
+	if (strcmp(method, "POST") != 0)
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "%s: "
+		    "method not allowed (GET or POST)", method);
+	max = c->tsa && strcmp(url, c->tsa_path) == 0 ? 4096 :
+	    OCSP_MAX_REQUEST;
+	if (*con_cls == NULL) {
+		*con_cls = fe_calloc(1, sizeof(struct conn));
+		return MHD_YES;
+	}
+	if (collect_body(con_cls, upload, upsize, max))
+		return MHD_YES;
+	cc = *con_cls;
+	if (cc->too_big)
+		return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request "
+		    "body larger than %zu bytes", max);
+	if (c->tsa && strcmp(url, c->tsa_path) == 0) {
+		if (!type_is(conn, "application/timestamp-query"))
+			return send_text(conn,
+			    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "RFC 3161 3.4: "
+			    "Content-Type must be application/timestamp-query");
+		return tsa_answer(s, conn, cc->body, cc->len);
+	}
+	if (strcmp(url, c->ocsp_path) != 0)
+		return send_text(conn, MHD_HTTP_NOT_FOUND, "%s: not found",
+		    url);
+	if (!type_is(conn, "application/ocsp-request"))
+		return send_text(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		    "RFC 6960 A.1: Content-Type must be "
+		    "application/ocsp-request");
+	return ocsp_answer(s, conn, cc->body, cc->len);
+}
+
+static enum MHD_Result
+tsa_answer(struct status *s, struct MHD_Connection *conn,
+    const uint8_t *der, size_t len)
+{
+	(void)s;
+	(void)der;
+	(void)len;
+	return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "TSA: not yet");
+}
+
+static enum MHD_Result
+adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upsize, void **con_cls)
+{
+	struct status *s = cls;
+	struct conn *cc;
+	struct fe_err err;
+	char dir[1100], p[2200];
+	uint8_t *buf;
+	size_t len;
+
+	(void)version;
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/requests") == 0) {
+		struct buf out;
+		struct dirent *de;
+		enum MHD_Result ret;
+		DIR *d;
+
+		fe_snprintf(dir, sizeof(dir), "%s/keys/outbox", s->c->state);
+		buf_init(&out, 1 << 20);
+		if ((d = opendir(dir)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				size_t l = strlen(de->d_name);
+
+				if (l > 4 && strcmp(de->d_name + l - 4,
+				    ".req") == 0)
+					(void)buf_printf(&out, "%.*s\n",
+					    (int)(l - 4), de->d_name);
+			}
+			closedir(d);
+		}
+		ret = send_bytes(conn, MHD_HTTP_OK, out.p ? (const void *)out.p : "",
+		    out.len, "text/plain; charset=utf-8", "no-store");
+		buf_free(&out);
+		return ret;
+	}
+	if (strcmp(method, "GET") == 0 &&
+	    strncmp(url, "/requests/", 10) == 0) {
+		enum MHD_Result ret;
+		const char *id = url + 10;
+
+		if (strlen(id) == 0 || strlen(id) >= DELEGATE_ID_MAX ||
+		    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+		    "UVWXYZ0123456789_-") != strlen(id))
+			return send_text(conn, MHD_HTTP_NOT_FOUND, "no such "
+			    "request");
+		fe_snprintf(p, sizeof(p), "%s/keys/outbox/%s.req",
+		    s->c->state, id);
+		if (fe_read_file(p, 1 << 20, &buf, &len, &err) != 0)
+			return send_text(conn, MHD_HTTP_NOT_FOUND, "no such "
+			    "request");
+		ret = send_bytes(conn, MHD_HTTP_OK, buf, len,
+		    "text/plain; charset=utf-8", "no-store");
+		free(buf);
+		return ret;
+	}
+	if (strcmp(method, "POST") != 0 || strcmp(url, "/bundle") != 0)
+		return send_text(conn, MHD_HTTP_NOT_FOUND, "%s %s: not found "
+		    "(POST /bundle, GET /requests, GET /requests/ID)", method,
+		    url);
+	if (*con_cls == NULL) {
+		*con_cls = fe_calloc(1, sizeof(struct conn));
+		return MHD_YES;
+	}
+	if (collect_body(con_cls, upload, upsize, MAX_POST))
+		return MHD_YES;
+	cc = *con_cls;
+	if (cc->too_big)
+		return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "bundle "
+		    "larger than %u bytes", MAX_POST);
+	if (status_load_bundle(s, "bundle", cc->body, cc->len, &err) != 0)
+		return send_text(conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		    "refused: %s", err.msg);
+	return send_text(conn, MHD_HTTP_OK, "accepted");
+}
+
+static int
+parse_addr(const char *spec, struct sockaddr_storage *ss, struct fe_err *err)
+{
+	char host[128];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL;
+	size_t hl;
+
+	if (colon == NULL || colon == spec || colon[1] == '\0')
+		return fe_err_set(err, "%s: expected ADDRESS:PORT", spec);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return fe_err_set(err, "%s: address too long", spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+		return fe_err_set(err, "%s: not a numeric ADDRESS:PORT", spec);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static struct MHD_Daemon *
+start(struct status *s, const char *addr, unsigned threads,
+    MHD_AccessHandlerCallback h, struct fe_err *err)
+{
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+	    MHD_USE_TURBO;
+
+	if (parse_addr(addr, &ss, err) != 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, h, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, 4096u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+	    MHD_OPTION_NOTIFY_COMPLETED, conn_done, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		fe_err_set(err, "%s: cannot listen (in use, or not an address "
+		    "of this host)", addr);
+	return d;
+}
+
+/* Rebuild the cache from the store and swap it in. */
+static int
+refresh(struct status *s, bool log_it, struct fe_err *err)
+{
+	struct cache *c = NULL, *old;
+	size_t nsigned = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->dblock);
+	rc = cache_build(s, s->cache, &c, &nsigned, err);
+	pthread_mutex_unlock(&s->dblock);
+	if (rc != 0)
+		return rc;
+	pthread_rwlock_wrlock(&s->cachelock);
+	old = s->cache;
+	s->cache = c;
+	pthread_rwlock_unlock(&s->cachelock);
+	cache_free(old);
+	if (log_it || nsigned > 0)
+		fprintf(stderr, "fe-status: cache rebuilt, %zu responses "
+		    "signed\n", nsigned);
+	return 0;
+}
+
+/* The staleness alarm (issue #6): logged when an issuer's newest CRL gets
+ * older than crl_max_age, and again when it is fresh again. dblock held. */
+static void
+check_stale(struct status *s, bool *was)
+{
+	int64_t now = fe_now_sec(), age;
+	struct fe_err err;
+	size_t i, n = statusdb_nissuers(s->db);
+	bool stale;
+	int rc;
+
+	for (i = 0; i < n && i < STATUSDB_MAX_ISSUERS; i++) {
+		const char *nm = statusdb_issuer_name(s->db, i);
+
+		rc = statusdb_crl_age(s->db, nm, now, &age, &err);
+		if (rc != 0)
+			continue;
+		stale = age > (int64_t)s->c->crl_max_age;
+		if (stale && !was[i])
+			log_event(s, "alarm.crl-stale", "issuer %s: newest CRL "
+			    "is %lld seconds old (limit %llu): revocations may "
+			    "be withheld", nm, (long long)age,
+			    (unsigned long long)s->c->crl_max_age);
+		else if (!stale && was[i])
+			log_event(s, "alarm.crl-fresh", "issuer %s: CRL %lld "
+			    "seconds old again", nm, (long long)age);
+		was[i] = stale;
+	}
+}
+
+int
+status_serve(struct status *s, volatile int *stop, struct fe_err *err)
+{
+	bool stale[STATUSDB_MAX_ISSUERS] = { false };
+	int64_t last = 0, v, now;
+	struct fe_err e2;
+	int rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = refresh(s, true, err)) != 0)
+		return rc;
+	pthread_mutex_lock(&s->dblock);
+	(void)requests_locked(s, &e2);
+	check_stale(s, stale);
+	pthread_mutex_unlock(&s->dblock);
+	if ((s->pub = start(s, s->c->listen, (unsigned)s->c->threads,
+	    pub_handler, err)) == NULL)
+		return FE_EIO;
+	if (s->c->admin[0] != '\0' && (s->adm = start(s, s->c->admin, 1,
+	    adm_handler, err)) == NULL) {
+		MHD_stop_daemon(s->pub);
+		return FE_EIO;
+	}
+	log_event(s, "start", "serving on %s (admin %s)", s->c->listen,
+	    s->c->admin[0] ? s->c->admin : "off");
+	fprintf(stderr, "fe-status: ready on http://%s%s\n", s->c->listen,
+	    s->c->ocsp_path);
+	last = fe_now_sec();
+	while (!*stop) {
+		usleep(200 * 1000);
+		now = fe_now_sec();
+		pthread_mutex_lock(&s->dblock);
+		rc = statusdb_data_version(s->db, &v, &e2);
+		if (rc == 0 && v != s->data_version) {
+			/* another process committed: reopen to see new
+			 * issuers too */
+			struct statusdb *ndb = NULL;
+			char p[1100];
+
+			fe_snprintf(p, sizeof(p), "%s/status.db",
+			    s->c->state);
+			if (statusdb_open(p, &ndb, &e2) == 0) {
+				statusdb_close(s->db);
+				s->db = ndb;
+				(void)statusdb_data_version(s->db,
+				    &s->data_version, &e2);
+				(void)delegates_load(s, &e2);
+				s->dirty = 1;
+			}
+		}
+		pthread_mutex_unlock(&s->dblock);
+		if (s->dirty || now - last >= REFRESH_SECS) {
+			s->dirty = 0;
+			if (refresh(s, false, &e2) != 0)
+				log_event(s, "cache.error", "%s", e2.msg);
+			pthread_mutex_lock(&s->dblock);
+			if (requests_locked(s, &e2) != 0)
+				log_event(s, "delegate.error", "%s", e2.msg);
+			check_stale(s, stale);
+			pthread_mutex_unlock(&s->dblock);
+			last = now;
+		}
+	}
+	log_event(s, "stop", "stopping");
+	if (s->adm != NULL)
+		MHD_stop_daemon(s->adm);
+	MHD_stop_daemon(s->pub);
+	s->adm = s->pub = NULL;
+	return 0;
+}
