@@ -641,9 +641,13 @@ status_requests(struct status *s, const char *outdir, struct fe_err *err)
 	return rc != 0 ? rc : n;
 }
 
+static void check_stale(struct status *s, bool *was);
+
 int
 status_summary(struct status *s, FILE *out, struct fe_err *err)
 {
+	bool stale[STATUSDB_MAX_ISSUERS] = { false };
+
 	int64_t now = fe_now_sec(), age;
 	char t[FE_TIME_STR];
 	size_t i, n;
@@ -679,6 +683,7 @@ status_summary(struct status *s, FILE *out, struct fe_err *err)
 			fprintf(out, "tsa: certificate until %s\n", t);
 		}
 	}
+	check_stale(s, stale);
 	pthread_mutex_unlock(&s->dblock);
 	return 0;
 }
@@ -1000,6 +1005,8 @@ tsa_answer(struct status *s, struct MHD_Connection *conn,
 	return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "TSA: not yet");
 }
 
+static int refresh(struct status *s, bool log_it, struct fe_err *err);
+
 static enum MHD_Result
 adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1074,6 +1081,12 @@ adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (status_load_bundle(s, "bundle", cc->body, cc->len, &err) != 0)
 		return send_text(conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
 		    "refused: %s", err.msg);
+	/* answered only once OCSP says what the bundle says */
+	if (refresh(s, false, &err) != 0) {
+		log_event(s, "cache.error", "%s", err.msg);
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "accepted, but the cache was not rebuilt: %s", err.msg);
+	}
 	return send_text(conn, MHD_HTTP_OK, "accepted");
 }
 
@@ -1122,7 +1135,8 @@ start(struct status *s, const char *addr, unsigned threads,
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, h, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    /* 0 and 1 both mean the one internal thread */
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 	    MHD_OPTION_CONNECTION_LIMIT, 4096u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	    MHD_OPTION_NOTIFY_COMPLETED, conn_done, NULL,

@@ -112,3 +112,18 @@ newcsr() {
 }
 
 done_testing() { echo "# $_n checks"; }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).
+wait_for() {
+	local i
+	for i in $(seq $((${3:-10} * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

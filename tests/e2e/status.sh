@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# status.sh - fe-status (issue #6): OCSP answered from what the signer
+# signed, checked with other people's clients: `openssl ocsp` and gnutls
+# `ocsptool` get good, revoked (reason and time) and unknown right, by POST
+# and by GET (RFC 6960 A.1), with SHA-1 and SHA-256 CertIDs; nonces are
+# echoed; errors are the right OCSP statuses; HTTP caching headers follow
+# RFC 5019.  Forged and stale bundles are refused, logged, and change
+# nothing.  Delegated responder keys are made by fe-status and certified by
+# the signer; the staleness alarm is raised when the newest CRL grows old.
+. "$(dirname "$0")/lib.sh"
+
+make_ca A >/dev/null || { notok "ceremony"; exit 1; }
+S="--share A/ca/shares/share-1.txt --share A/ca/shares/share-3.txt"
+sig() { fe-signer -c A/signer.ini $S "$@"; }
+C=A/ca/certs
+newcsr p256 a.csr
+for i in 1 2 3; do
+	request "c-$i" tls-server a.csr "dns: host$i.example.org" "days: 30" >r$i.req
+	sig sign -o c$i.pem r$i.req 2>/dev/null
+done
+request "m-1" smime-mailbox a.csr "email: m1@example.org" "days: 30" >m1.req
+sig sign -o m1.pem m1.req 2>/dev/null
+request "k-1" code-signing a.csr "subject: CN=Code" "days: 30" >k1.req
+sig sign -o k1.pem k1.req 2>/dev/null
+serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+PORT=$(free_port)
+APORT=$(free_port)
+cat >status.ini <<EOF
+[status]
+state = state
+root = $C/root.pem
+listen = 127.0.0.1:$PORT
+admin = 127.0.0.1:$APORT
+name = status-1
+organization = Foureyes A CA
+country = NL
+crl_max_age_hours = 26
+
+[issuer server]
+cert = $C/server.pem
+crl_url = http://crl.example.org/server.crl
+
+[issuer members]
+cert = $C/members.pem
+crl_url = http://crl.example.org/members.crl
+EOF
+URL=http://127.0.0.1:$PORT
+ADM=http://127.0.0.1:$APORT
+
+# --- delegated responder keys: made here, certified by the signer --------
+mkdir -p reqs
+check "fe-status makes its responder keys and signing requests" bash -c \
+	"fe-status -c status.ini request -o reqs | grep -q '2 signing requests pending'"
+check "the requests are for the ocsp-responder profile of each sub-root" bash -c \
+	"grep -q '^profile: ocsp-responder' reqs/ocsp-server-*.req &&
+	 grep -q '^issuer: members' reqs/ocsp-members-*.req"
+check "the keys stay in the state directory, mode 0600" bash -c \
+	"test \$(stat -c %a state/keys/pending/ocsp-server-*.key) = 600"
+for r in reqs/*.req; do sig sign -o "${r%.req}.pem" "$r" 2>/dev/null; done
+check "the signer issued both responder certificates" bash -c "ls reqs/*.pem | wc -l | grep -qx 2"
+
+s1=$(serial c1.pem)
+sig revoke "$s1" keyCompromise >/dev/null
+sig crl -o server-1.crl server
+sig crl -o members-1.crl members
+{ cat c1.pem c2.pem c3.pem m1.pem reqs/*.pem; openssl crl -in server-1.crl; openssl crl -in members-1.crl; } >bundle1.pem
+check "the first bundle is accepted" fe-status -c status.ini load bundle1.pem
+check "and the responder certificates installed from it" bash -c \
+	"fe-status -c status.ini status | grep -q 'ocsp server: responder certificate until' &&
+	 ! ls state/keys/pending/*.key 2>/dev/null"
+
+fe-status -c status.ini serve >serve.log 2>&1 &
+SRV=$!
+trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null' EXIT
+wait_for serve.log ready || { notok "fe-status starts"; cat serve.log; exit 1; }
+ok "fe-status serves"
+
+ocsp() { openssl ocsp -issuer "$C/$1.pem" -url "$URL/" -CAfile "$C/root.pem" "${@:2}" 2>&1; }
+
+# --- openssl ocsp, POST ------------------------------------------------
+out=$(ocsp server -cert c2.pem -resp_text)
+check "openssl ocsp POST: good, response verified" bash -c \
+	"grep -q 'Response verify OK' <<<'$out' && grep -q 'c2.pem: good' <<<'$out'"
+check "the nonce is echoed (no nonce warning)" bash -c "! grep -qi 'nonce' <<<'$out' || grep -q 'OCSP Nonce' <<<'$out'"
+out=$(ocsp server -cert c1.pem -resp_text)
+check "openssl ocsp POST: revoked with its reason and time" bash -c \
+	"grep -q 'c1.pem: revoked' <<<'$out' && grep -q 'Reason: keyCompromise' <<<'$out' &&
+	 grep -q 'Revocation Time: ' <<<'$out' && grep -q 'Response verify OK' <<<'$out'"
+out=$(ocsp server -serial 0x7e57 -resp_text)
+check "openssl ocsp POST: a serial never issued is unknown, never good (BR 4.9.10)" bash -c \
+	"grep -q '0x7e57: unknown' <<<'$out' && grep -q 'Response verify OK' <<<'$out'"
+out=$(ocsp server -sha256 -cert c2.pem -no_nonce -resp_text)
+check "a SHA-256 CertID is answered with a SHA-256 CertID" bash -c \
+	"grep -q 'c2.pem: good' <<<'$out' && grep -q 'Hash Algorithm: sha256' <<<'$out'"
+out=$(ocsp members -cert m1.pem -no_nonce)
+check "the members sub-root's own responder answers for its certificates" \
+	grep -q 'm1.pem: good' <<<"$out"
+out=$(openssl ocsp -issuer $C/code.pem -cert k1.pem -url "$URL/" -CAfile $C/root.pem -no_nonce 2>&1)
+check "an issuer this server does not answer for: unauthorized" \
+	grep -q 'unauthorized' <<<"$out"
+
+# --- GET (RFC 6960 A.1; RFC 5019 caching headers) -----------------------
+for c in c1 c2; do
+	openssl ocsp -issuer $C/server.pem -cert $c.pem -no_nonce -reqout $c.req.der >/dev/null 2>&1
+done
+b64=$(base64 -w0 c2.req.der)
+enc=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$b64")
+curl -s -D get.hdr -o get.der "$URL/$enc"
+out=$(openssl ocsp -respin get.der -reqin c2.req.der -issuer $C/server.pem -CAfile $C/root.pem -cert c2.pem -resp_text 2>&1)
+check "GET with a percent-encoded request: good, verified by openssl" bash -c \
+	"grep -q 'Response verify OK' <<<'$out' && grep -q 'c2.pem: good' <<<'$out'"
+check "GET carries Content-Type, ETag, Last-Modified, Expires" bash -c \
+	"grep -qi '^Content-Type: application/ocsp-response' get.hdr && grep -qi '^ETag: \"' get.hdr &&
+	 grep -qi '^Last-Modified: ' get.hdr && grep -qi '^Expires: ' get.hdr"
+check "Cache-Control max-age ends before nextUpdate, public, no-transform" "$PY" - <<'EOF'
+import email.utils, re, subprocess, sys, time
+h = open("get.hdr").read()
+m = re.search(r"(?im)^Cache-Control: max-age=(\d+), public, no-transform, must-revalidate", h)
+exp = re.search(r"(?im)^Expires: (.*)$", h).group(1).strip()
+nu = email.utils.parsedate_to_datetime(exp).timestamp()
+sys.exit(0 if m and time.time() + int(m.group(1)) <= nu else 1)
+EOF
+b64=$(base64 -w0 c1.req.der)
+curl -s -o get1.der "$URL/$b64"
+out=$(openssl ocsp -respin get1.der -reqin c1.req.der -issuer $C/server.pem -CAfile $C/root.pem -cert c1.pem 2>&1)
+check "GET with raw base64 (a '/' not encoded): revoked" grep -q 'c1.pem: revoked' <<<"$out"
+check "GET of the same request twice: the same bytes (pre-signed, cacheable)" bash -c \
+	"curl -s '$URL/$enc' | cmp -s - get.der"
+
+# --- gnutls ocsptool -----------------------------------------------------
+gn() { ocsptool --ask="$URL/" --load-issuer=$C/server.pem --load-cert="$1" --load-trust=$C/server.pem 2>&1; }
+out=$(gn c2.pem)
+check "ocsptool: good, response verified" bash -c \
+	"grep -q 'Certificate Status: good' <<<'$out' && grep -q 'Verifying OCSP Response: Success' <<<'$out'"
+out=$(gn c1.pem)
+check "ocsptool: revoked, with the revocation time" bash -c \
+	"grep -q 'Certificate Status: revoked' <<<'$out' && grep -q 'Revocation time:' <<<'$out' &&
+	 grep -q 'Verifying OCSP Response: Success' <<<'$out'"
+openssl x509 -in c3.pem -out c3-forged.pem
+"$PY" - <<'EOF'
+# c3 with another serial: the same issuer name and key id, never issued
+import subprocess
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+c = x509.load_pem_x509_certificate(open("c3.pem", "rb").read())
+k = ec.generate_private_key(ec.SECP256R1())
+b = (x509.CertificateBuilder().subject_name(c.subject).issuer_name(c.issuer)
+     .public_key(c.public_key()).serial_number(0x5eed).not_valid_before(c.not_valid_before)
+     .not_valid_after(c.not_valid_after))
+open("unissued.pem", "wb").write(b.sign(k, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+EOF
+out=$(gn unissued.pem)
+check "ocsptool: a serial never issued is unknown" bash -c \
+	"grep -q 'Certificate Status: unknown' <<<'$out' && grep -q 'Verifying OCSP Response: Success' <<<'$out'"
+
+# --- errors ------------------------------------------------------------
+curl -s -o bad.der -H 'Content-Type: application/ocsp-request' --data-binary 'not DER' "$URL/"
+check "garbage is answered malformedRequest" bash -c \
+	"openssl ocsp -respin bad.der -resp_text -noverify 2>&1 | grep -q 'malformedrequest (1)'"
+check "a POST without the OCSP media type: 415 naming the rule" bash -c \
+	"curl -s -w '%{http_code}' --data-binary @c2.req.der '$URL/' | tr '\n' ' ' | grep -q '^RFC 6960 A.1: Content-Type must be application/ocsp-request 415'"
+head -c 20000 /dev/zero >big.bin
+check "an oversized body: 413" bash -c \
+	"curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/ocsp-request' --data-binary @big.bin '$URL/' | grep -qx 413"
+
+# --- bundles while serving: revocation reaches OCSP; forged and stale refused
+s2=$(serial c2.pem)
+sig revoke "$s2" cessationOfOperation >/dev/null
+sig crl -o server-2.crl server
+openssl crl -in server-2.crl >bundle2.pem
+check "a new CRL pushed to the admin address is accepted" bash -c \
+	"curl -s --data-binary @bundle2.pem '$ADM/bundle' | grep -qx accepted"
+out=$(ocsp server -cert c2.pem -no_nonce -resp_text)
+check "and OCSP now answers revoked (cessationOfOperation) for it" bash -c \
+	"grep -q 'c2.pem: revoked' <<<'$out' && grep -q 'Reason: cessationOfOperation' <<<'$out'"
+
+openssl crl -in server-1.crl >stale.pem
+check "a stale bundle (CRL number going backwards) is refused with the reason" bash -c \
+	"curl -s --data-binary @stale.pem '$ADM/bundle' | grep -q 'CRL number 1 goes backwards from 2'"
+# forged: the newest CRL with one byte of its signature changed
+"$PY" - <<'EOF'
+d = bytearray(open("server-2.crl", "rb").read())
+d[-5] ^= 1
+open("forged.crl", "wb").write(bytes(d))
+EOF
+openssl crl -inform DER -in forged.crl >forged.pem 2>/dev/null
+check "a forged CRL is refused" bash -c \
+	"curl -s --data-binary @forged.pem '$ADM/bundle' | grep -q '^refused: .*CRL'"
+# forged: a certificate under the server sub-root's name but another key
+check "a forged certificate is refused" bash -c \
+	"curl -s --data-binary @unissued.pem '$ADM/bundle' | grep -q '^refused: item 1 (line 1, certificate)'"
+cat c3.pem stale.pem >mixed.pem
+check "a bundle with one bad item changes nothing (all or nothing)" bash -c \
+	"curl -s --data-binary @mixed.pem '$ADM/bundle' | grep -q '^refused: item 2'"
+out=$(ocsp server -cert c2.pem -no_nonce)
+check "after the refusals OCSP still answers from the newest CRL" grep -q 'c2.pem: revoked' <<<"$out"
+check "refusals are in fe-status's hash-chained log" bash -c \
+	"fe log verify state/status.log >/dev/null &&
+	 test \$(grep -c 'bundle.refuse' state/status.log) -ge 4 &&
+	 grep 'bundle.refuse' state/status.log | grep -q 'goes backwards'"
+check "text in a bundle is refused with its line" bash -c \
+	"printf 'hello\n' | curl -s --data-binary @- '$ADM/bundle' | grep -q 'line 1: expected -----BEGIN CERTIFICATE'"
+
+# --- the staleness alarm (someone may be withholding revocations) --------
+kill $SRV; wait $SRV 2>/dev/null
+check "27 hours later the status summary raises the stale-CRL alarm" bash -c \
+	"ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f +27h fe-status -c status.ini status 2>&1 | grep -q 'alarm.crl-stale: issuer CN=Foureyes A server CA'"
+check "and the alarm is in the log" grep -q 'alarm.crl-stale' state/status.log
+check "after the CRL's nextUpdate, OCSP says tryLater, never a stale good" bash -c "
+	ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f +8d fe-status -c status.ini serve >late.log 2>&1 &
+	p=\$!; for i in \$(seq 100); do grep -q ready late.log && break; sleep 0.1; done
+	out=\$(openssl ocsp -issuer $C/server.pem -cert c3.pem -url $URL/ -no_nonce -noverify 2>&1)
+	kill \$p; wait \$p
+	grep -q 'trylater' <<<\"\$out\""
+done_testing
