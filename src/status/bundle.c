@@ -114,6 +114,11 @@ bundle_parse(const char *name, const uint8_t *p, size_t len,
 			continue;
 		}
 		if (line_is(l, n, end_line)) {
+			if (it->der == NULL) {
+				fe_err_set(err, "%s: line %zu: empty block",
+				    name, it->line);
+				goto fail;
+			}
 			if (EVP_DecodeFinal(ctx, it->der + it->len, &outl) != 1) {
 				fe_err_set(err, "%s: line %zu: the base64 of the "
 				    "block starting at line %zu does not end "

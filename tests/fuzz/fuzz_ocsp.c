@@ -1,7 +1,8 @@
 /*
  * fuzz_ocsp.c - libFuzzer target for the OCSP request parser,
  * ocsp_req_parse() (src/pki/ocsp.c), on the input as DER, and for the GET
- * form, ocsp_req_from_path(), on the input as a NUL-terminated path (whose
+ * form, ocsp_req_from_path() and ocsp_req_from_b64(), on the input as a
+ * NUL-terminated path (whose
  * decoded bytes then go through ocsp_req_parse() too).
  *
  * Invariants (abort() when broken) for a request that parses: the hash is
@@ -56,6 +57,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(path, data, size);
 	path[size] = '\0';
 	if (ocsp_req_from_path(path, &der, &len, &err) == 0) {
+		check(der != NULL && len <= OCSP_MAX_REQUEST);
+		parse(der, len);
+		free(der);
+		der = NULL;
+	}
+	/* what fe-status passes: the whole segment after its OCSP path */
+	if (ocsp_req_from_b64(path, &der, &len, &err) == 0) {
 		check(der != NULL && len <= OCSP_MAX_REQUEST);
 		parse(der, len);
 		free(der);
