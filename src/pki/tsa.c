@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
@@ -398,6 +399,42 @@ serial_cb(TS_RESP_CTX *ctx, void *data)
 	return serial;
 }
 
+/*
+ * PKCS7_dataFinal(), inside TS_RESP_create_response(), adds a signingTime
+ * signed attribute read from the system clock, with no way to choose it.
+ * A token must not carry a second, different time from outside the seam:
+ * replace the attribute with `now` and sign the signed attributes again
+ * (the signer info still holds the key).  The TSTInfo and with it the
+ * messageDigest attribute do not change.
+ */
+static int
+fix_signing_time(TS_RESP *resp, int64_t now, struct fe_err *err)
+{
+	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	PKCS7_SIGNER_INFO *si;
+	ASN1_TIME *t;
+	PKCS7 *token = TS_RESP_get_token(resp);
+
+	sis = token != NULL ? PKCS7_get_signer_info(token) : NULL;
+	if (sis == NULL || sk_PKCS7_SIGNER_INFO_num(sis) != 1 ||
+	    (si = sk_PKCS7_SIGNER_INFO_value(sis, 0)) == NULL)
+		return fe_err_ssl(err, "TSA: token without one signer info");
+	/* RFC 5652 11.3: UTCTime up to 2049, GeneralizedTime after;
+	 * ASN1_TIME_set() chooses the same way. */
+	if ((t = ASN1_TIME_set(NULL, (time_t)now)) == NULL)
+		return fe_err_ssl(err, "TSA: cannot make signingTime");
+	/* PKCS7_add_signed_attribute() replaces an attribute of the same
+	 * type, and takes t. */
+	if (PKCS7_add_signed_attribute(si, NID_pkcs9_signingTime,
+	    ASN1_STRING_type(t), t) != 1) {
+		ASN1_TIME_free(t);
+		return fe_err_ssl(err, "TSA: cannot set signingTime");
+	}
+	if (PKCS7_SIGNER_INFO_sign(si) != 1)
+		return fe_err_ssl(err, "TSA: cannot sign the token again");
+	return 0;
+}
+
 /* The status text OpenSSL put into a response it did not grant. */
 static void
 status_text(TS_RESP *resp, char *buf, size_t size)
@@ -500,6 +537,8 @@ tsa_resp_build(const struct tsa_signer *s, const struct tsa_req *req,
 		    text);
 		goto out;
 	}
+	if (fix_signing_time(resp, now, err) != 0)
+		goto out;
 	if ((n = i2d_TS_RESP(resp, &out)) <= 0) {
 		fe_err_ssl(err, "TSA: cannot encode the response");
 		goto out;

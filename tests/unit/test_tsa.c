@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -537,6 +538,28 @@ build(const struct req_opts *o, const struct tsa_signer *s, uint8_t **req,
 	return rc;
 }
 
+/* The CMS signingTime is `now` too, not the system clock that OpenSSL
+ * would put there. */
+static void
+assert_signing_time(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	TS_RESP *resp = d2i_TS_RESP(NULL, &p, (long)len);
+	PKCS7_SIGNER_INFO *si;
+	ASN1_TYPE *st;
+
+	assert_non_null(resp);
+	si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(
+	    TS_RESP_get_token(resp)), 0);
+	assert_non_null(si);
+	st = PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
+	assert_non_null(st);
+	assert_int_equal(ASN1_TYPE_get(st), V_ASN1_UTCTIME);
+	assert_int_equal(ASN1_TIME_cmp_time_t(st->value.utctime,
+	    (time_t)fixed_now), 0);
+	TS_RESP_free(resp);
+}
+
 static void
 test_resp_verifies(void **state)
 {
@@ -583,6 +606,7 @@ test_resp_verifies(void **state)
 	assert_contains(out, "Nonce: 0x815A5A5A5A5A5A5A");
 	assert_contains(out, "TSA: unspecified");
 	free(out);
+	assert_signing_time(resp, resp_len);
 	OPENSSL_free(req);
 	OPENSSL_free(resp);
 
