@@ -382,20 +382,21 @@ serial_cb(TS_RESP_CTX *ctx, void *data)
 	uint8_t b[TSA_SERIAL_BYTES];
 	ASN1_INTEGER *serial = NULL;
 	BIGNUM *bn;
+	int tries;
 
 	(void)ctx;
 	(void)data;
-	do {
+	/* Defensive: zero is not a positive serial (p = 2^-128 from the
+	 * CSPRNG); a test seam that keeps giving zeros gets systemFailure
+	 * after a few tries rather than a hang. */
+	for (tries = 0; tries < 4 && serial == NULL; tries++) {
 		fe_random(b, sizeof(b));
-		bn = BN_bin2bn(b, (int)sizeof(b), NULL);
-		if (bn == NULL)
+		if ((bn = BN_bin2bn(b, (int)sizeof(b), NULL)) == NULL)
 			return NULL;
-		/* Defensive: zero is not a positive serial (p = 2^-128). */
 		if (!BN_is_zero(bn))
 			serial = BN_to_ASN1_INTEGER(bn, NULL);
 		BN_free(bn);
-	} while (serial == NULL && !ERR_peek_error());
-	OPENSSL_cleanse(b, sizeof(b));
+	}
 	return serial;
 }
 

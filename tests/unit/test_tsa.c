@@ -694,6 +694,13 @@ all_ones(void *p, size_t n)
 	return 0;
 }
 
+static int
+all_zeros(void *p, size_t n)
+{
+	memset(p, 0, n);
+	return 0;
+}
+
 static void
 test_resp_serial_seam(void **state)
 {
@@ -704,6 +711,9 @@ test_resp_serial_seam(void **state)
 	size_t req_len, len;
 	TS_RESP *rs;
 	const ASN1_INTEGER *sn;
+	struct tsa_req r;
+	struct fe_err err;
+	int fi = -1;
 
 	(void)state;
 	fe_seam_set_random(all_ones);
@@ -715,8 +725,20 @@ test_resp_serial_seam(void **state)
 	assert_int_equal(ASN1_STRING_length(sn), 16);
 	assert_memory_equal(ASN1_STRING_get0_data(sn), all, 16);
 	TS_RESP_free(rs);
-	OPENSSL_free(req);
 	OPENSSL_free(resp);
+
+	/* A randomness source stuck at zero: no serial, no token. */
+	parse_der(req, req_len, &r, NULL, 0);
+	fe_seam_set_random(all_zeros);
+	assert_int_equal(tsa_resp_build(&s, &r, fixed_now, &resp, &len, &fi,
+	    &err), FE_ECRYPTO);
+	fe_seam_set_random(NULL);
+	assert_int_equal(fi, TSA_FAIL_SYSTEM_FAILURE);
+	/* OpenSSL's status text; its serial failure is reported as one of
+	 * TSTInfo generation. */
+	assert_contains(err.msg, "did not grant the token: Error during "
+	    "TSTInfo generation");
+	OPENSSL_free(req);
 }
 
 static void
