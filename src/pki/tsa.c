@@ -253,12 +253,14 @@ tsa_req_parse(const uint8_t *der, size_t len, struct tsa_req *out,
 	if (exts != NULL) {
 		n = sk_X509_EXTENSION_num(exts);
 		set_fail(fail_info, TSA_FAIL_UNACCEPTED_EXT);
-		if (n > 0)
-			oid_text(X509_EXTENSION_get_object(
-			    sk_X509_EXTENSION_value(exts, 0)), oid,
-			    sizeof(oid));
-		else
-			fe_snprintf(oid, sizeof(oid), "(none)");
+		if (n < 1) {
+			rc = fe_err_code(err, FE_EPOLICY, "TimeStampReq: RFC "
+			    "3161 2.4.1: empty extensions field (SIZE 1..MAX, "
+			    "and this TSA supports none)");
+			goto out;
+		}
+		oid_text(X509_EXTENSION_get_object(sk_X509_EXTENSION_value(
+		    exts, 0)), oid, sizeof(oid));
 		rc = fe_err_code(err, FE_EPOLICY, "TimeStampReq: RFC 3161 "
 		    "2.4.1: %d extensions, the first %s (this TSA supports "
 		    "none)", n, oid);

@@ -507,6 +507,13 @@ test_parse_bytes(void **state)
 	ber[len] = 0;
 	ber[len + 1] = 0;
 	parse_der(ber, len + 2, &r, "not DER", TSA_FAIL_BAD_DATA_FORMAT);
+	/* An empty extensions [0]: DER, but SIZE (1..MAX). */
+	memcpy(ber, der, len);
+	ber[1] = (uint8_t)(der[1] + 2);
+	ber[len] = 0xa0;
+	ber[len + 1] = 0x00;
+	parse_der(ber, len + 2, &r, "empty extensions field",
+	    TSA_FAIL_UNACCEPTED_EXT);
 	OPENSSL_free(der);
 
 	memset(zero, 0, sizeof(zero));
