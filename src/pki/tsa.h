@@ -57,11 +57,11 @@ enum tsa_fail {
 };
 
 struct tsa_req {
-	int hash_nid;                      /* NID_sha256, NID_sha384, NID_sha512 */
+	int hash_nid;                      /* NID_sha256, _sha384 or _sha512 */
 	uint8_t digest[TSA_DIGEST_MAX];
 	size_t digest_len;                 /* 32, 48 or 64, as hash_nid */
 	bool hash_param_null;              /* parameters NULL, not absent */
-	uint8_t nonce[TSA_NONCE_MAX];      /* big-endian magnitude, no leading 0 */
+	uint8_t nonce[TSA_NONCE_MAX];      /* big-endian, no leading zero */
 	size_t nonce_len;                  /* 0: no nonce */
 	bool cert_req;
 	char policy[TSA_POLICY_MAX];       /* dotted OID, "" when absent */

@@ -71,7 +71,8 @@ cert(const char *cn, EVP_PKEY *k, X509 *iss, EVP_PKEY *ik, long serial,
 	ext(x, iss ? iss : x, NID_subject_key_identifier, "hash");
 	ext(x, iss ? iss : x, NID_authority_key_identifier, "keyid");
 	if (is_ca) {
-		ext(x, iss ? iss : x, NID_basic_constraints, "critical,CA:TRUE");
+		ext(x, iss ? iss : x, NID_basic_constraints,
+		    "critical,CA:TRUE");
 		ext(x, iss ? iss : x, NID_key_usage,
 		    "critical,keyCertSign,cRLSign");
 	} else {

@@ -419,7 +419,8 @@ test_parse_refused(void **state)
 
 	(void)state;
 	o = (struct req_opts){ .md = EVP_sha1() };
-	parse_opts(&o, &r, "SHA-1 refused: collision attacks", TSA_FAIL_BAD_ALG);
+	parse_opts(&o, &r, "SHA-1 refused: collision attacks",
+	    TSA_FAIL_BAD_ALG);
 	o = (struct req_opts){ .md = EVP_md5() };
 	parse_opts(&o, &r, "MD5 refused: collision attacks", TSA_FAIL_BAD_ALG);
 	o = (struct req_opts){ .md = EVP_sha224() };
