@@ -167,5 +167,59 @@ cc -std=c17 -Wall -Wextra -Werror -I"$ROOT/src" -D_GNU_SOURCE -o gen-baseline-se
     $(pkg-config --libs libcrypto sqlite3 inih libgfshare libcurl jansson) -lm -lpthread
 ./gen-baseline-seeds "$C/fuzz_baseline"
 
+# ---------------------------------------------------------------- time-stamp requests
+# openssl ts -query with each accepted hash, certReq, no nonce, a policy
+# (fuzz_tsa's own and another), and near-valid neighbours: refused hashes,
+# version 2, trailing and missing bytes, a BER length.
+TS=$C/fuzz_tsa
+mkdir -p "$TS"
+find "$TS" -type f ! -name 'crash-*' -delete
+printf 'foureyes time-stamp seed\n' >"$T/ts-data"
+q() { openssl ts -query -data "$T/ts-data" "$@" 2>/dev/null; }
+q -sha256 -out "$TS/req-sha256-nonce.tsq"
+q -sha384 -cert -out "$TS/req-sha384-cert.tsq"
+q -sha512 -cert -no_nonce -out "$TS/req-sha512-cert-nononce.tsq"
+q -sha256 -no_nonce -out "$TS/req-sha256-nononce.tsq"
+q -sha256 -cert -tspolicy 1.3.6.1.4.1.99999.7.1 -out "$TS/req-our-policy.tsq"
+q -sha256 -tspolicy 1.2.3.4 -out "$TS/req-other-policy.tsq"
+q -sha1 -out "$TS/near-sha1.tsq"
+q -md5 -out "$TS/near-md5.tsq"
+q -sha224 -out "$TS/near-sha224.tsq"
+r=$TS/req-sha256-nonce.tsq
+# version INTEGER 1 is bytes 2..4 (02 01 01) after a short outer length
+{ head -c 4 "$r"; printf '\002'; tail -c +6 "$r"; } >"$TS/near-version-2.tsq"
+{ cat "$r"; printf '\0'; } >"$TS/near-trailing.tsq"
+head -c -1 "$r" >"$TS/near-truncated.tsq"
+{ printf '\060\201'; tail -c +2 "$r"; } >"$TS/near-ber-length.tsq"
+# Fields openssl ts -query cannot make: written as DER by hand.
+python3 - "$TS" <<'PY'
+import sys
+def tlv(t, v): 
+    n = len(v)
+    l = bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 255])
+    return bytes([t]) + l + v
+def integer(m): return tlv(0x02, (b'\0' if m and m[0] & 0x80 else b'') + m)
+sha256 = tlv(0x06, bytes.fromhex('608648016503040201'))
+def req(params=b'', digest=b'\xa5' * 32, nonce=None, ext=None, cert=False):
+    body = integer(b'\1') + tlv(0x30, tlv(0x30, sha256 + params) + tlv(0x04, digest))
+    if nonce is not None: body += nonce
+    if cert: body += b'\x01\x01\xff'
+    if ext is not None: body += ext
+    return tlv(0x30, body)
+bc = tlv(0x30, tlv(0x06, bytes.fromhex('551d13')) + tlv(0x04, tlv(0x30, b'')))
+seeds = {
+    'req-nonce-32.tsq': req(nonce=integer(b'\x81' * 32), cert=True),
+    'near-nonce-33.tsq': req(nonce=integer(b'\x81' * 33)),
+    'near-nonce-zero.tsq': req(nonce=integer(b'\0')),
+    'near-nonce-negative.tsq': req(nonce=tlv(0x02, b'\xff\x01')),
+    'near-params.tsq': req(params=tlv(0x04, b'xx')),
+    'near-digest-31.tsq': req(digest=b'\xa5' * 31),
+    'near-extension.tsq': req(nonce=integer(b'\x42'), ext=tlv(0xa0, bc)),
+    'near-extensions-empty.tsq': req(ext=tlv(0xa0, b'')),
+}
+for name, der in seeds.items():
+    open(sys.argv[1] + '/' + name, 'wb').write(der)
+PY
+
 chmod 644 "$C"/fuzz_*/*
 du -s --apparent-size -h "$C"/fuzz_*
