@@ -40,6 +40,7 @@
 #include "lib/file.h"
 #include "lib/seam.h"
 #include "pki/ocsp.h"
+#include "pki/tsa.h"
 #include "status/bundle.h"
 #include "status/server.h"
 #include "store/statusdb.h"
@@ -300,8 +301,10 @@ responder_for(struct status *s, X509 *x)
 {
 	size_t i;
 
+	/* an expired responder certificate signs nothing more */
 	for (i = 0; i < s->c->niss; i++)
 		if (s->ocsp[i].cert != NULL &&
+		    s->ocsp[i].not_after > fe_now_sec() &&
 		    X509_cmp(s->c->iss[i].cert, x) == 0)
 			return &s->ocsp[i];
 	return NULL;
@@ -421,6 +424,11 @@ delegates_load(struct status *s, struct fe_err *err)
 	if (s->c->tsa) {
 		rc = delegate_load(s->c->state, DELEGATE_TSA, s->c->tsa_issuer,
 		    &d, err);
+		if (rc == 0 && (rc = tsa_signer_check(d.cert, d.key,
+		    err)) != 0) {
+			delegate_clear(&d);
+			return rc;
+		}
 		if (rc == 0) {
 			delegate_clear(&s->tsa);
 			s->tsa = d;
@@ -999,10 +1007,68 @@ static enum MHD_Result
 tsa_answer(struct status *s, struct MHD_Connection *conn,
     const uint8_t *der, size_t len)
 {
-	(void)s;
-	(void)der;
-	(void)len;
-	return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "TSA: not yet");
+	struct tsa_signer ts;
+	struct tsa_req r;
+	struct fe_err err, e2;
+	STACK_OF(X509) *chain = NULL;
+	X509 *cert = NULL, *sub = NULL;
+	EVP_PKEY *key = NULL;
+	uint8_t *out = NULL;
+	size_t outlen = 0, i;
+	int64_t now = fe_now_sec();
+	int fi = TSA_FAIL_SYSTEM_FAILURE;
+	enum MHD_Result ret;
+
+	if (tsa_req_parse(der, len, &r, &fi, &err) != 0)
+		goto reject;
+	pthread_mutex_lock(&s->dblock);
+	if (s->tsa.cert != NULL && s->tsa.not_after > now) {
+		cert = s->tsa.cert;
+		key = s->tsa.key;
+		X509_up_ref(cert);
+		EVP_PKEY_up_ref(key);
+	}
+	pthread_mutex_unlock(&s->dblock);
+	if (cert == NULL) {
+		fi = TSA_FAIL_SYSTEM_FAILURE;
+		fe_err_set(&err, "this TSA has no valid certificate yet");
+		goto reject;
+	}
+	for (i = 0; i < s->c->niss; i++)
+		if (strcmp(s->c->iss[i].label, s->c->tsa_issuer) == 0)
+			sub = s->c->iss[i].cert;
+	if ((chain = sk_X509_new_null()) == NULL ||
+	    (sub != NULL && sk_X509_push(chain, sub) <= 0)) {
+		fe_err_set(&err, "out of memory");
+		goto reject;
+	}
+	memset(&ts, 0, sizeof(ts));
+	ts.cert = cert;
+	ts.key = key;
+	ts.chain = chain;
+	ts.policy = s->c->tsa_policy;
+	ts.accuracy_ms = (unsigned)s->c->tsa_accuracy_ms;
+	if (tsa_resp_build(&ts, &r, now, &out, &outlen, &fi, &err) != 0)
+		goto reject;
+	ret = send_bytes(conn, MHD_HTTP_OK, out, outlen,
+	    "application/timestamp-reply", "no-store");
+	goto done;
+reject:
+	/* RFC 3161 2.4.2: a refusal is a TimeStampResp too */
+	OPENSSL_free(out);
+	out = NULL;
+	if (tsa_resp_reject(fi, err.msg, &out, &outlen, &e2) != 0)
+		ret = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s",
+		    e2.msg);
+	else
+		ret = send_bytes(conn, MHD_HTTP_OK, out, outlen,
+		    "application/timestamp-reply", "no-store");
+done:
+	sk_X509_free(chain);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	OPENSSL_free(out);
+	return ret;
 }
 
 static int refresh(struct status *s, bool log_it, struct fe_err *err);

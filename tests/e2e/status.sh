@@ -44,6 +44,14 @@ crl_url = http://crl.example.org/server.crl
 [issuer members]
 cert = $C/members.pem
 crl_url = http://crl.example.org/members.crl
+
+[issuer time]
+cert = $C/time.pem
+
+[tsa]
+issuer = time
+policy = 1.3.6.1.4.1.59999.6.1
+accuracy_ms = 500
 EOF
 URL=http://127.0.0.1:$PORT
 ADM=http://127.0.0.1:$APORT
@@ -51,20 +59,22 @@ ADM=http://127.0.0.1:$APORT
 # --- delegated responder keys: made here, certified by the signer --------
 mkdir -p reqs
 check "fe-status makes its responder keys and signing requests" bash -c \
-	"fe-status -c status.ini request -o reqs | grep -q '2 signing requests pending'"
+	"fe-status -c status.ini request -o reqs | grep -q '4 signing requests pending'"
 check "the requests are for the ocsp-responder profile of each sub-root" bash -c \
 	"grep -q '^profile: ocsp-responder' reqs/ocsp-server-*.req &&
-	 grep -q '^issuer: members' reqs/ocsp-members-*.req"
+	 grep -q '^issuer: members' reqs/ocsp-members-*.req &&
+	 grep -q '^profile: timestamping' reqs/tsa-time-*.req"
 check "the keys stay in the state directory, mode 0600" bash -c \
 	"test \$(stat -c %a state/keys/pending/ocsp-server-*.key) = 600"
 for r in reqs/*.req; do sig sign -o "${r%.req}.pem" "$r" 2>/dev/null; done
-check "the signer issued both responder certificates" bash -c "ls reqs/*.pem | wc -l | grep -qx 2"
+check "the signer issued the responder and TSA certificates" bash -c "ls reqs/*.pem | wc -l | grep -qx 4"
 
 s1=$(serial c1.pem)
 sig revoke "$s1" keyCompromise >/dev/null
 sig crl -o server-1.crl server
 sig crl -o members-1.crl members
-{ cat c1.pem c2.pem c3.pem m1.pem reqs/*.pem; openssl crl -in server-1.crl; openssl crl -in members-1.crl; } >bundle1.pem
+sig crl -o time-1.crl time
+{ cat c1.pem c2.pem c3.pem m1.pem reqs/*.pem; for c in server-1 members-1 time-1; do openssl crl -in $c.crl; done; } >bundle1.pem
 check "the first bundle is accepted" fe-status -c status.ini load bundle1.pem
 check "and the responder certificates installed from it" bash -c \
 	"fe-status -c status.ini status | grep -q 'ocsp server: responder certificate until' &&
@@ -155,6 +165,34 @@ out=$(gn unissued.pem)
 check "ocsptool: a serial never issued is unknown" bash -c \
 	"grep -q 'Certificate Status: unknown' <<<'$out' && grep -q 'Verifying OCSP Response: Success' <<<'$out'"
 
+# --- the time-stamp authority (RFC 3161) ---------------------------------
+echo "a document" >doc.txt
+tsa() { curl -s -H 'Content-Type: application/timestamp-query' --data-binary @"$1" -o "$2" "$URL/tsa"; }
+openssl ts -query -data doc.txt -sha256 -cert -out q1.tsq 2>/dev/null
+openssl ts -query -data doc.txt -sha512 -no_nonce -out q2.tsq 2>/dev/null
+tsa q1.tsq r1.tsr
+tsa q2.tsq r2.tsr
+tsa q1.tsq r1b.tsr
+check "openssl ts -verify accepts a token (SHA-256, nonce, certReq)" bash -c \
+	"openssl ts -verify -in r1.tsr -queryfile q1.tsq -CAfile $C/root.pem -untrusted $C/time.pem 2>&1 | grep -q 'Verification: OK'"
+cat $C/time.pem reqs/tsa-time-*.pem >tsa-chain.pem
+check "and one without nonce or certificate (SHA-512), against the data" bash -c \
+	"openssl ts -verify -in r2.tsr -data doc.txt -CAfile $C/root.pem -untrusted tsa-chain.pem 2>&1 | grep -q 'Verification: OK'"
+check "the token carries the TSA policy and accuracy" bash -c \
+	"openssl ts -reply -in r1.tsr -text 2>/dev/null | grep -q 'Policy OID: 1.3.6.1.4.1.59999.6.1' &&
+	 openssl ts -reply -in r1.tsr -text 2>/dev/null | grep -q 'Accuracy: unspecified seconds, 0x01F4 millis'"
+check "two tokens for the same query have different serials" bash -c \
+	"a=\$(openssl ts -reply -in r1.tsr -text | grep 'Serial number'); b=\$(openssl ts -reply -in r1b.tsr -text | grep 'Serial number');
+	 test -n \"\$a\" && test \"\$a\" != \"\$b\""
+openssl ts -query -data doc.txt -sha1 -out q3.tsq 2>/dev/null
+tsa q3.tsq r3.tsr
+check "a SHA-1 query is rejected with badAlg and the reason" bash -c \
+	"openssl ts -reply -in r3.tsr -text 2>/dev/null | grep -q 'Status: Rejected' &&
+	 openssl ts -reply -in r3.tsr -text 2>/dev/null | grep -qi 'unrecognized or unsupported algorithm' &&
+	 openssl ts -reply -in r3.tsr -text 2>/dev/null | grep -qi 'SHA-1'"
+check "a timestamp query without its media type: 415" bash -c \
+	"curl -s -o /dev/null -w '%{http_code}' --data-binary @q1.tsq '$URL/tsa' | grep -qx 415"
+
 # --- errors ------------------------------------------------------------
 curl -s -o bad.der -H 'Content-Type: application/ocsp-request' --data-binary 'not DER' "$URL/"
 check "garbage is answered malformedRequest" bash -c \
@@ -205,11 +243,23 @@ check "text in a bundle is refused with its line" bash -c \
 
 # --- the staleness alarm (someone may be withholding revocations) --------
 kill $SRV; wait $SRV 2>/dev/null
+
+# --- rotation: new keys and requests before delegated certificates expire
+FT="ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f"
+check "24 days on, fe-status asks for new responder certificates (30-day ones)" bash -c \
+	"$FT +24d fe-status -c status.ini request 2>&1 | grep -q '3 signing requests pending' &&
+	 grep -c 'delegate.request.*OCSP.*renewal' state/status.log | grep -qx 3"
+check "84 days on, for a new TSA certificate too (90-day one), once each" bash -c \
+	"$FT +84d fe-status -c status.ini request 2>&1 | grep -q '4 signing requests pending' &&
+	 grep -c 'delegate.request.*TSA key (renewal)' state/status.log | grep -qx 1"
+check "the current pairs keep serving until the new certificates come" \
+	bash -c "ls state/keys/ocsp-server.pem state/keys/tsa.pem >/dev/null && ls state/keys/pending | wc -l | grep -qx 4"
+
 check "27 hours later the status summary raises the stale-CRL alarm" bash -c \
-	"ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f +27h fe-status -c status.ini status 2>&1 | grep -q 'alarm.crl-stale: issuer CN=Foureyes A server CA'"
+	"$FT +27h fe-status -c status.ini status 2>&1 | grep -q 'alarm.crl-stale: issuer CN=Foureyes A server CA'"
 check "and the alarm is in the log" grep -q 'alarm.crl-stale' state/status.log
 check "after the CRL's nextUpdate, OCSP says tryLater, never a stale good" bash -c "
-	ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f +8d fe-status -c status.ini serve >late.log 2>&1 &
+	$FT +8d fe-status -c status.ini serve >late.log 2>&1 &
 	p=\$!; for i in \$(seq 100); do grep -q ready late.log && break; sleep 0.1; done
 	out=\$(openssl ocsp -issuer $C/server.pem -cert c3.pem -url $URL/ -no_nonce -noverify 2>&1)
 	kill \$p; wait \$p
