@@ -272,6 +272,14 @@ main(int argc, char **argv)
 		status_conf_free(&c);
 		return 2;
 	}
+	if (c.redis[0] != '\0' && c.redis_role == 1 &&
+	    strcmp(cmd, "serve") != 0) {
+		fprintf(stderr, "fe-status: %s: a [redis] role = serve copy "
+		    "keeps no state; %s is for the publishing fe-status\n",
+		    conf_path, cmd);
+		status_conf_free(&c);
+		return 1;
+	}
 	if (status_open(&c, &s, &err) != 0) {
 		fprintf(stderr, "fe-status: %s\n", err.msg);
 		goto out;

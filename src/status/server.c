@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -378,6 +379,224 @@ fail:
 	return rc;
 }
 
+/* ----------------------------------------------------------- Redis tier */
+
+/*
+ * Many machines (docs/status.md): one fe-status with role "publish" keeps
+ * the status store and the delegated keys and, after every cache rebuild,
+ * writes each pre-signed response to Redis under its CertID, expiring at
+ * nextUpdate.  Any number of fe-status copies with role "serve" keep no
+ * state and no key: they answer from Redis, and a CertID Redis does not
+ * hold is "unauthorized" (RFC 5019 2.2.3: no authoritative information
+ * here), never "good".  A nonce is not echoed by them (RFC 8954 2: a
+ * responder may ignore it and send a pre-signed response).
+ */
+#define RKEY_MAX (8 + 2 * 2 * OCSP_HASH_MAXLEN + 2 * OCSP_SERIAL_MAX + 8)
+#define RHDR 16                  /* thisUpdate, nextUpdate: 8 bytes each */
+
+static bool
+redis_serving(const struct status_conf *c)
+{
+	return c->redis[0] != '\0' && c->redis_role == 1;
+}
+
+static redisContext *
+redis_connect(const char *addr, struct fe_err *err)
+{
+	struct timeval tv = { 2, 0 };
+	const char *colon = strrchr(addr, ':');
+	char host[128];
+	redisContext *r;
+	size_t hl;
+
+	if (colon == NULL || (hl = (size_t)(colon - addr)) == 0 ||
+	    hl >= sizeof(host)) {
+		fe_err_set(err, "redis %s: expected HOST:PORT", addr);
+		return NULL;
+	}
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	r = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	if (r == NULL || r->err) {
+		fe_err_set(err, "redis %s: %s", addr, r ? r->errstr :
+		    "cannot connect");
+		redisFree(r);
+		return NULL;
+	}
+	(void)redisSetTimeout(r, tv);
+	return r;
+}
+
+static void
+redis_key(char out[RKEY_MAX], const struct ocsp_certid *id,
+    const uint8_t *serial, size_t slen)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t hl = ocsp_hash_len(id->hash), i, n = 0;
+
+	n += (size_t)sprintf(out, "ocsp:%d:", (int)id->hash);
+	for (i = 0; i < hl; i++) {
+		out[n++] = hexd[id->name_hash[i] >> 4];
+		out[n++] = hexd[id->name_hash[i] & 15];
+	}
+	out[n++] = ':';
+	for (i = 0; i < hl; i++) {
+		out[n++] = hexd[id->key_hash[i] >> 4];
+		out[n++] = hexd[id->key_hash[i] & 15];
+	}
+	out[n++] = ':';
+	for (i = 0; i < slen; i++) {
+		out[n++] = hexd[serial[i] >> 4];
+		out[n++] = hexd[serial[i] & 15];
+	}
+	out[n] = '\0';
+}
+
+static void
+put_be64(uint8_t *p, int64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v = (int64_t)((uint64_t)v >> 8))
+		p[i] = (uint8_t)v;
+}
+
+static int64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
+
+/* Write every pre-signed response of c to Redis, pipelined. */
+static int
+redis_publish(const char *addr, const struct cache *c, size_t *count,
+    struct fe_err *err)
+{
+	redisContext *r = redis_connect(addr, err);
+	char key[RKEY_MAX];
+	uint8_t *val = NULL;
+	size_t i, j, n = 0, cap = 0, k;
+	redisReply *rep;
+	int h, rc = 0;
+
+	if (r == NULL)
+		return FE_EIO;
+	for (i = 0; i < c->n; i++) {
+		const struct ctab *t = &c->t[i];
+
+		for (j = 0; j < t->cap; j++) {
+			const struct centry *e = &t->e[j];
+
+			if (!e->used)
+				continue;
+			for (h = 0; h < OCSP_HASH__MAX; h++) {
+				if (e->der[h] == NULL)
+					continue;
+				if (cap < RHDR + e->len[h]) {
+					cap = RHDR + e->len[h] + 1024;
+					val = fe_realloc(val, cap);
+				}
+				put_be64(val, t->this_update);
+				put_be64(val + 8, t->next_update);
+				memcpy(val + RHDR, e->der[h], e->len[h]);
+				redis_key(key, &t->id[h], e->serial, e->slen);
+				redisAppendCommand(r, "SET %s %b EXAT %lld", key,
+				    val, RHDR + e->len[h],
+				    (long long)t->next_update);
+				n++;
+			}
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (redisGetReply(r, (void **)&rep) != REDIS_OK) {
+			rc = fe_err_code(err, FE_EIO, "redis %s: %s", addr,
+			    r->errstr);
+			break;
+		}
+		if (rep->type == REDIS_REPLY_ERROR && rc == 0)
+			rc = fe_err_code(err, FE_EIO, "redis %s: %s", addr,
+			    rep->str);
+		freeReplyObject(rep);
+	}
+	free(val);
+	redisFree(r);
+	if (rc == 0 && count != NULL)
+		*count = n;
+	return rc;
+}
+
+/* One connection per server thread, closed when the thread ends. */
+static pthread_key_t redis_tls;
+static pthread_once_t redis_once = PTHREAD_ONCE_INIT;
+
+static void
+redis_tls_free(void *p)
+{
+	redisFree(p);
+}
+
+static void
+redis_tls_init(void)
+{
+	(void)pthread_key_create(&redis_tls, redis_tls_free);
+}
+
+/* The serve role's whole OCSP path: one GET. */
+static enum MHD_Result
+send_ocsp_error(struct MHD_Connection *conn, int status);
+
+static enum MHD_Result
+redis_answer(struct status *s, struct MHD_Connection *conn,
+    const struct ocsp_req *req)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char key[RKEY_MAX];
+	redisReply *rep;
+	struct fe_err err;
+	int64_t tu, nu, now = fe_now_sec();
+
+	redisContext *r;
+
+	(void)pthread_once(&redis_once, redis_tls_init);
+	if ((r = pthread_getspecific(redis_tls)) == NULL) {
+		if ((r = redis_connect(s->c->redis, &err)) == NULL)
+			return send_ocsp_error(conn, OCSP_ST_TRYLATER);
+		(void)pthread_setspecific(redis_tls, r);
+	}
+	redis_key(key, &req->id, req->id.serial, req->id.serial_len);
+	rep = redisCommand(r, "GET %s", key);
+	if (rep == NULL) {
+		/* the connection is gone; the next request reconnects */
+		redisFree(r);
+		(void)pthread_setspecific(redis_tls, NULL);
+		return send_ocsp_error(conn, OCSP_ST_TRYLATER);
+	}
+	if (rep->type != REDIS_REPLY_STRING || rep->len <= RHDR) {
+		freeReplyObject(rep);
+		return send_ocsp_error(conn, OCSP_ST_UNAUTHORIZED);
+	}
+	tu = get_be64((const uint8_t *)rep->str);
+	nu = get_be64((const uint8_t *)rep->str + 8);
+	if (now >= nu) {
+		freeReplyObject(rep);
+		return send_ocsp_error(conn, OCSP_ST_TRYLATER);
+	}
+	resp = cacheable((const uint8_t *)rep->str + RHDR, rep->len - RHDR,
+	    "application/ocsp-response", tu, nu, now);
+	freeReplyObject(rep);
+	if (resp == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* ---------------------------------------------------------------- state */
 
 static void
@@ -456,6 +675,11 @@ status_open(const struct status_conf *c, struct status **out,
 	fe_snprintf(p, sizeof(p), "%s/status.log", c->state);
 	if ((rc = clog_open(p, &s->log, err)) != 0)
 		goto fail;
+	if (redis_serving(c)) {
+		/* stateless: no store, no keys; the log is its own */
+		*out = s;
+		return 0;
+	}
 	fe_snprintf(p, sizeof(p), "%s/status.db", c->state);
 	if ((rc = statusdb_open(p, &s->db, err)) != 0)
 		goto fail;
@@ -794,6 +1018,8 @@ ocsp_answer(struct status *s, struct MHD_Connection *conn,
 
 	if (ocsp_req_parse("OCSP request", der, len, &r, &err) != 0)
 		return send_ocsp_error(conn, OCSP_ST_MALFORMED);
+	if (redis_serving(s->c))
+		return redis_answer(s, conn, &r);
 	pthread_rwlock_rdlock(&s->cachelock);
 	t = ctab_for(s->cache, &r.id);
 	if (t == NULL || t->rcert == NULL)
@@ -1235,6 +1461,20 @@ refresh(struct status *s, bool log_it, struct fe_err *err)
 	if (log_it || nsigned > 0)
 		fprintf(stderr, "fe-status: cache rebuilt, %zu responses "
 		    "signed\n", nsigned);
+	if (s->c->redis[0] != '\0' && s->c->redis_role == 0) {
+		size_t n = 0;
+
+		/* the cache stays ours while we read it: only this thread
+		 * and the admin thread swap it, both through here */
+		pthread_rwlock_rdlock(&s->cachelock);
+		rc = redis_publish(s->c->redis, s->cache, &n, err);
+		pthread_rwlock_unlock(&s->cachelock);
+		if (rc != 0)
+			return rc;
+		if (log_it || nsigned > 0)
+			fprintf(stderr, "fe-status: %zu responses published to "
+			    "redis %s\n", n, s->c->redis);
+	}
 	return 0;
 }
 
@@ -1268,6 +1508,30 @@ check_stale(struct status *s, bool *was)
 	}
 }
 
+/* The serve role: answers from Redis only, until *stop. */
+static int
+serve_stateless(struct status *s, volatile int *stop, struct fe_err *err)
+{
+	redisContext *r;
+
+	if ((r = redis_connect(s->c->redis, err)) == NULL)
+		return FE_EIO;
+	redisFree(r);
+	if ((s->pub = start(s, s->c->listen, (unsigned)s->c->threads,
+	    pub_handler, err)) == NULL)
+		return FE_EIO;
+	log_event(s, "start", "serving on %s from redis %s (stateless)",
+	    s->c->listen, s->c->redis);
+	fprintf(stderr, "fe-status: ready on http://%s%s (from redis %s)\n",
+	    s->c->listen, s->c->ocsp_path, s->c->redis);
+	while (!*stop)
+		usleep(200 * 1000);
+	log_event(s, "stop", "stopping");
+	MHD_stop_daemon(s->pub);
+	s->pub = NULL;
+	return 0;
+}
+
 int
 status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 {
@@ -1277,6 +1541,8 @@ status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 	int rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (redis_serving(s->c))
+		return serve_stateless(s, stop, err);
 	if ((rc = refresh(s, true, err)) != 0)
 		return rc;
 	pthread_mutex_lock(&s->dblock);

@@ -244,6 +244,58 @@ check "text in a bundle is refused with its line" bash -c \
 # --- the staleness alarm (someone may be withholding revocations) --------
 kill $SRV; wait $SRV 2>/dev/null
 
+# --- many machines: pre-signed responses shared through Redis -------------
+RPORT=$(free_port)
+mkdir -p redis
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$PWD/redis" --save '' \
+	--appendonly no --daemonize no >redis/out.log 2>&1 &
+RED=$!
+for _ in $(seq 50); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+P2=$(free_port)
+P3=$(free_port)
+sed -e "s/^listen = .*/listen = 127.0.0.1:$P2/" -e '/^admin = /d' status.ini >publish.ini
+printf '\n[redis]\naddress = 127.0.0.1:%s\nrole = publish\n' "$RPORT" >>publish.ini
+cat >copy.ini <<EOC
+[status]
+state = copy-state
+root = $C/root.pem
+listen = 127.0.0.1:$P3
+
+[issuer server]
+cert = $C/server.pem
+
+[redis]
+address = 127.0.0.1:$RPORT
+role = serve
+EOC
+fe-status -c publish.ini serve >publish.log 2>&1 &
+PUB=$!
+wait_for publish.log 'published to redis' || { cat publish.log; }
+check "the publishing fe-status writes its pre-signed responses to Redis" bash -c \
+	"test \$(redis-cli -p $RPORT dbsize) -ge 10"
+check "with nextUpdate as their expiry" bash -c \
+	"k=\$(redis-cli -p $RPORT --scan --pattern 'ocsp:0:*' | head -1); t=\$(redis-cli -p $RPORT ttl \"\$k\"); test \"\$t\" -gt 3600"
+fe-status -c copy.ini serve >copy.log 2>&1 &
+COPY=$!
+wait_for copy.log ready || cat copy.log
+check "a copy with role = serve keeps no store and no key" bash -c \
+	"test ! -e copy-state/status.db && test ! -e copy-state/keys/ocsp-server.pem"
+out=$(openssl ocsp -issuer $C/server.pem -cert c3.pem -url http://127.0.0.1:$P3/ -CAfile $C/root.pem -no_nonce 2>&1)
+check "the stateless copy answers good from Redis, verified by openssl" bash -c \
+	"grep -q 'c3.pem: good' <<<'$out' && grep -q 'Response verify OK' <<<'$out'"
+out=$(openssl ocsp -issuer $C/server.pem -cert c2.pem -url http://127.0.0.1:$P3/ -CAfile $C/root.pem -no_nonce -resp_text 2>&1)
+check "and revoked with the reason" bash -c \
+	"grep -q 'c2.pem: revoked' <<<'$out' && grep -q 'Reason: cessationOfOperation' <<<'$out'"
+out=$(ocsptool --ask=http://127.0.0.1:$P3/ --load-issuer=$C/server.pem --load-cert=c1.pem --load-trust=$C/server.pem 2>&1)
+check "ocsptool agrees (revoked, verified)" bash -c \
+	"grep -q 'Certificate Status: revoked' <<<'$out' && grep -q 'Verifying OCSP Response: Success' <<<'$out'"
+out=$(openssl ocsp -issuer $C/server.pem -serial 0x7e57 -url http://127.0.0.1:$P3/ -CAfile $C/root.pem -no_nonce 2>&1)
+check "a serial Redis does not hold is unauthorized there, never good" grep -q 'unauthorized' <<<"$out"
+check "the copy refuses commands that need a store" bash -c \
+	"fe-status -c copy.ini status 2>&1 | grep -q 'keeps no state'"
+kill $COPY $PUB; wait $COPY $PUB 2>/dev/null
+redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1; wait $RED 2>/dev/null
+
 # --- rotation: new keys and requests before delegated certificates expire
 FT="ASAN_OPTIONS=\$ASAN_OPTIONS:verify_asan_link_order=0 faketime -f"
 check "24 days on, fe-status asks for new responder certificates (30-day ones)" bash -c \
