@@ -212,7 +212,8 @@ ext_idp(const char *url, bool only_user, struct fe_err *err)
 	    sk_GENERAL_NAME_push(idp->distpoint->name.fullname,
 	    uri_name(url)) <= 0)
 		fe_fatal("out of memory");
-	idp->onlyuser = only_user ? 1 : 0;
+	/* DER: a BOOLEAN TRUE is 0xff, and OpenSSL writes the int as is */
+	idp->onlyuser = only_user ? 0xff : 0;
 	e = encode(NID_issuing_distribution_point, true, idp, err);
 	ISSUING_DIST_POINT_free(idp);
 	return e;
