@@ -441,7 +441,7 @@ test_schema(void **state)
 	sqlite3_close(raw);
 	memset(&err, 0, sizeof(err));
 	expect(statusdb_open(f.path, &db, &err), FE_EDB, &err,
-	    "schema version 99 is newer than this fe-status knows (1)");
+	    "schema version 99 is newer than this fe-status knows (2)");
 	done(&f);
 }
 
