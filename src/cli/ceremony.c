@@ -244,8 +244,11 @@ read_ceremony(struct conf *c, struct ceremony *cer, struct fe_err *err)
 	cer->threshold = (unsigned)m;
 	if (!conf_has_section(c, "root"))
 		return fe_err_set(err, "%s: no [root] section", conf_name(c));
-	if (read_ca(c, "root", "root", true, &cer->ca[0], err) != 0)
+	if (read_ca(c, "root", "root", true, &cer->ca[0], err) != 0) {
+		X509_NAME_free(cer->ca[0].subject);
+		cer->ca[0].subject = NULL;
 		return FE_EINVAL;
+	}
 	cer->nca = 1;
 	for (i = 0; i < conf_nsections(c); i++) {
 		sec = conf_section(c, i);
@@ -262,8 +265,12 @@ read_ceremony(struct conf *c, struct ceremony *cer, struct fe_err *err)
 			return fe_err_set(err, "%s: [%s]: 'root' is the root's "
 			    "label", conf_name(c), sec);
 		if (read_ca(c, sec, sec + 8, false, &cer->ca[cer->nca],
-		    err) != 0)
+		    err) != 0) {
+			/* not counted in nca, so not freed with the rest */
+			X509_NAME_free(cer->ca[cer->nca].subject);
+			cer->ca[cer->nca].subject = NULL;
 			return FE_EINVAL;
+		}
 		cer->nca++;
 	}
 	if (cer->nca < 2)
