@@ -110,6 +110,22 @@ check "an unpartitioned sub-root still gets one file at -o FILE, without IDP" ba
 	 openssl crl -in members.crl -CAfile $C/members.pem -noout -verify 2>&1 | grep -q 'verify OK' &&
 	 ! openssl crl -in members.crl -noout -text | grep -q 'Issuing Distribution'"
 
+# Partitioning turned on for a sub-root that already issued: its earlier
+# certificates keep the plain crl_url, whose complete CRL goes on as part 0.
+sed -i '/^\[subroot members\]/a crl_partition_size = 2' A/ca/hierarchy.ini
+check "members, partitioned later: a new certificate names part 1" bash -c "
+	$(declare -f cdp request)
+	request p-m2 smime-mailbox a.csr 'email: b@example.org' 'days: 30' >m2.req &&
+	fe-signer -c A/signer.ini $S sign -o m2.pem m2.req >/dev/null 2>&1 &&
+	test \"\$(cdp m2.pem)\" = http://crl.example.org/members/1.crl"
+check "and its CRL comes as the complete one (part 0, no IDP) and part 1" bash -c \
+	"$(declare -f sig); S='$S'; sig crl -o mparts members &&
+	 test \"\$(ls mparts | tr '\n' ' ')\" = 'members-1.crl members.crl ' &&
+	 ! openssl crl -in mparts/members.crl -noout -text | grep -q 'Issuing Distribution' &&
+	 openssl crl -in mparts/members-1.crl -noout -text | grep -q 'URI:http://crl.example.org/members/1.crl' &&
+	 openssl verify -crl_check -x509_strict -CAfile $C/root.pem -untrusted $C/members.pem -CRLfile mparts/members.crl m.pem &&
+	 openssl verify -crl_check -x509_strict -CAfile $C/root.pem -untrusted $C/members.pem -CRLfile mparts/members-1.crl m2.pem"
+
 # Configuration checks.
 ceremony_file ec-p384 Bad | sed "s|^crl_url = $BASE.crl\$|&\ncrl_partition_size = 10001|" >bad1.ini
 refuses "a part of more than 10000 certificates is refused" "crl_partition_size" \
