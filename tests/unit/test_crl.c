@@ -2,7 +2,8 @@
  * test_crl.c - src/pki/crl.c for partitioned CRLs (docs/crl.md): the parts'
  * URLs and their refusals, and a part's issuingDistributionPoint (critical,
  * one fullName URI, onlyContainsUserCerts encoded as DER TRUE, nothing
- * else) next to an unpartitioned CRL that has none.
+ * else) next to an unpartitioned CRL that has none; fe-status's store
+ * accepts such a part as a partition.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -17,39 +19,73 @@
 #include <openssl/x509v3.h>
 
 #include "pki/crl.h"
+#include "store/statusdb.h"
 
 static struct issuer iss;
+static X509 *root;
+static EVP_PKEY *root_key;
+
+static int
+add_ext(X509 *x, X509 *by, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx(&ctx, by, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	ok = e != NULL && X509_add_ext(x, e, -1) == 1;
+	X509_EXTENSION_free(e);
+	return ok ? 0 : -1;
+}
+
+/* A CA certificate for key named cn, issued by (by, by_key); NULL:
+ * self-signed. */
+static X509 *
+mk_ca(const char *cn, EVP_PKEY *key, X509 *by, EVP_PKEY *by_key, long sn)
+{
+	X509_NAME *n = X509_NAME_new();
+	X509 *x = X509_new();
+
+	if (x == NULL || n == NULL)
+		return NULL;
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), sn);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, by ? X509_get_subject_name(by) : n);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME_free(n);
+	if (add_ext(x, by ? by : x, NID_subject_key_identifier, "hash") != 0 ||
+	    add_ext(x, by ? by : x, NID_authority_key_identifier,
+	    "keyid") != 0 ||
+	    add_ext(x, by ? by : x, NID_basic_constraints,
+	    "critical,CA:TRUE") != 0 ||
+	    add_ext(x, by ? by : x, NID_key_usage,
+	    "critical,keyCertSign,cRLSign") != 0 ||
+	    X509_sign(x, by_key ? by_key : key, EVP_sha256()) <= 0) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
 
 static int
 setup(void **state)
 {
-	X509_NAME *n = X509_NAME_new();
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
 	(void)state;
+	root_key = EVP_EC_gen("P-256");
 	iss.key = EVP_EC_gen("P-256");
-	iss.cert = X509_new();
-	if (iss.key == NULL || iss.cert == NULL || n == NULL)
+	if (root_key == NULL || iss.key == NULL)
 		return -1;
 	snprintf(iss.label, sizeof(iss.label), "server");
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"test sub-root", -1, -1, 0);
-	X509_set_version(iss.cert, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(iss.cert), 7);
-	X509_set_subject_name(iss.cert, n);
-	X509_set_issuer_name(iss.cert, n);
-	X509_gmtime_adj(X509_getm_notBefore(iss.cert), 0);
-	X509_gmtime_adj(X509_getm_notAfter(iss.cert), 86400);
-	X509_set_pubkey(iss.cert, iss.key);
-	X509V3_set_ctx(&ctx, iss.cert, iss.cert, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier,
-	    "hash");
-	if (e == NULL || X509_add_ext(iss.cert, e, -1) != 1)
-		return -1;
-	X509_EXTENSION_free(e);
-	X509_NAME_free(n);
-	return X509_sign(iss.cert, iss.key, EVP_sha256()) > 0 ? 0 : -1;
+	root = mk_ca("test root", root_key, NULL, NULL, 1);
+	iss.cert = root ? mk_ca("test sub-root", iss.key, root, root_key, 7) :
+	    NULL;
+	return iss.cert != NULL ? 0 : -1;
 }
 
 static int
@@ -58,6 +94,8 @@ teardown(void **state)
 	(void)state;
 	X509_free(iss.cert);
 	EVP_PKEY_free(iss.key);
+	X509_free(root);
+	EVP_PKEY_free(root_key);
 	return 0;
 }
 
@@ -178,6 +216,51 @@ test_locked(void **state)
 	assert_null(c);
 }
 
+static int
+on_url(const char *issuer, const char *url, void *arg)
+{
+	(void)issuer;
+	snprintf(arg, URL_MAX, "%s", url);
+	return 0;
+}
+
+/* What the signer signs as a part, fe-status's store takes as one. */
+static void
+test_statusdb_accepts(void **state)
+{
+	struct crl_scope scope = { "http://crl.example.org/server/3.crl",
+	    true };
+	char dir[] = "/tmp/test_crl.XXXXXX", path[64], url[URL_MAX] = "";
+	unsigned char *der = NULL;
+	struct statusdb *db;
+	struct fe_err err;
+	X509_CRL *c;
+	int n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/status.db", dir);
+	if (statusdb_open(path, &db, &err) != 0 ||
+	    statusdb_add_issuer(db, iss.cert, root, &err) != 0)
+		fail_msg("%s", err.msg);
+	c = build(&scope);
+	n = i2d_X509_CRL(c, &der);
+	assert_true(n > 0);
+	if (statusdb_add_crl(db, der, (size_t)n, 1767225600 + 60, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(statusdb_crl_urls(db, on_url, url, &err), 1);
+	assert_string_equal(url, scope.url);
+	OPENSSL_free(der);
+	X509_CRL_free(c);
+	statusdb_close(db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -185,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_part_url),
 		cmocka_unit_test(test_part_idp),
 		cmocka_unit_test(test_locked),
+		cmocka_unit_test(test_statusdb_accepts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
