@@ -886,8 +886,9 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_ROW) {
-			rc = fe_err_code(err, FE_EPOLICY, "%s: another sub-root's "
-			    "CRL has this partition URI: refused", what);
+			rc = fe_err_code(err, FE_EPOLICY, "%s: another "
+			    "sub-root's CRL has this partition URI: refused",
+			    what);
 			goto fail;
 		}
 		if (rc != SQLITE_DONE) {
