@@ -35,6 +35,7 @@
 #include "lib/conf.h"
 #include "lib/seam.h"
 #include "lib/version.h"
+#include "pki/crl.h"
 #include "pki/custody.h"
 #include "pki/issue.h"
 #include "pki/profile.h"
@@ -56,6 +57,7 @@ struct ca {
 	char crl_url[URL_MAX];        /* where this CA's CRL will be */
 	char ocsp_url[URL_MAX];
 	char cert_url[URL_MAX];       /* where this CA's certificate is */
+	uint64_t crl_partition_size;  /* docs/crl.md; 0: not partitioned */
 	EVP_PKEY *key;
 	X509 *cert;
 };
@@ -137,6 +139,18 @@ read_ca(struct conf *c, const char *sec, const char *label, bool root,
 	    get_url(c, sec, "ocsp_url", false, ca->ocsp_url, err) != 0 ||
 	    get_url(c, sec, "cert_url", !root, ca->cert_url, err) != 0)
 		return FE_EINVAL;
+	if (!root) {
+		char url[URL_MAX];
+		if (conf_uint(c, sec, "crl_partition_size", 0,
+		    CRL_PARTITION_MAX, 0, &ca->crl_partition_size, err) != 0)
+			return FE_EINVAL;
+		if (ca->crl_partition_size > 0 &&
+		    crl_part_url(ca->crl_url, CRL_PARTS_MAX, url, err) != 0) {
+			fe_err_prefix(err, "%s: [%s] crl_partition_size",
+			    conf_name(c), sec);
+			return FE_EINVAL;
+		}
+	}
 	if (root) {
 		/* The root's CRL URL goes into the sub-roots. */
 		if (get_url(c, sec, "crl_url", true, ca->crl_url, err) != 0)
@@ -230,8 +244,11 @@ read_ceremony(struct conf *c, struct ceremony *cer, struct fe_err *err)
 	cer->threshold = (unsigned)m;
 	if (!conf_has_section(c, "root"))
 		return fe_err_set(err, "%s: no [root] section", conf_name(c));
-	if (read_ca(c, "root", "root", true, &cer->ca[0], err) != 0)
+	if (read_ca(c, "root", "root", true, &cer->ca[0], err) != 0) {
+		X509_NAME_free(cer->ca[0].subject);
+		cer->ca[0].subject = NULL;
 		return FE_EINVAL;
+	}
 	cer->nca = 1;
 	for (i = 0; i < conf_nsections(c); i++) {
 		sec = conf_section(c, i);
@@ -248,8 +265,12 @@ read_ceremony(struct conf *c, struct ceremony *cer, struct fe_err *err)
 			return fe_err_set(err, "%s: [%s]: 'root' is the root's "
 			    "label", conf_name(c), sec);
 		if (read_ca(c, sec, sec + 8, false, &cer->ca[cer->nca],
-		    err) != 0)
+		    err) != 0) {
+			/* not counted in nca, so not freed with the rest */
+			X509_NAME_free(cer->ca[cer->nca].subject);
+			cer->ca[cer->nca].subject = NULL;
 			return FE_EINVAL;
+		}
 		cer->nca++;
 	}
 	if (cer->nca < 2)
@@ -579,6 +600,9 @@ run(const char *file, const char *dir, struct fe_err *err)
 		    ca->label, ca->label, ca->label, ca->crl_url, ca->cert_url);
 		if (ca->ocsp_url[0])
 			(void)buf_printf(&hier, "ocsp_url = %s\n", ca->ocsp_url);
+		if (ca->crl_partition_size > 0)
+			(void)buf_printf(&hier, "crl_partition_size = %llu\n",
+			    (unsigned long long)ca->crl_partition_size);
 	}
 	fe_snprintf(path, sizeof(path), "%s/hierarchy.ini", dir);
 	if (write_new(path, hier.p, hier.len, 0644, err) != 0)

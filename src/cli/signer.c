@@ -24,6 +24,7 @@
 #include "lib/file.h"
 #include "lib/conf.h"
 #include "link/client.h"
+#include "link/crlset.h"
 #include "pki/request.h"
 
 static int
@@ -216,9 +217,17 @@ cmd_signer(int argc, char **argv)
 	case MSG_SIGN:
 		rc = write_pem(out, "CERTIFICATE", res.body, res.len);
 		break;
-	case MSG_CRL:
-		rc = write_pem(out, "X509 CRL", res.body, res.len);
+	case MSG_CRL: {
+		struct crlset_item *v;
+		size_t n;
+		if (crlset_read(res.body, res.len, &v, &n, &err) != 0)
+			goto fail;
+		rc = crlset_save(out, argv[argc - 1], v, n, &err) != 0;
+		free(v);
+		if (rc != 0)
+			goto fail;
 		break;
+	}
 	case MSG_REVOKE:
 		printf("%s %s: %s\n", argv[argc - 2], argv[argc - 1],
 		    (char *)res.body);

@@ -3,7 +3,8 @@
  *
  * Trusts its caller (the engine) for the list of entries and the CRL
  * number; enforces only the encoding rules: v2, AKI, cRLNumber, reasonCode
- * for every reason but unspecified, entries sorted by serial.
+ * for every reason but unspecified, entries sorted by serial, and for a part
+ * of a partitioned CRL the issuingDistributionPoint naming that part.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,26 @@ crl_reason_allowed(int reason, bool ca_cert, struct fe_err *err)
 	}
 }
 
+int
+crl_part_url(const char *base, uint32_t part, char out[URL_MAX],
+    struct fe_err *err)
+{
+	size_t n = strlen(base);
+
+	if (part == 0 || part > CRL_PARTS_MAX)
+		return fe_err_set(err, "CRL part %u is not 1 to %d", part,
+		    CRL_PARTS_MAX);
+	if (n <= 4 || strcmp(base + n - 4, ".crl") != 0)
+		return fe_err_set(err, "CRL URL '%.80s' does not end in "
+		    "'.crl': a partitioned CRL's parts are named by replacing "
+		    "it with '/N.crl'", base);
+	if (fe_snprintf_ok(out, URL_MAX, "%.*s/%u.crl", (int)(n - 4), base,
+	    part) != 0)
+		return fe_err_set(err, "CRL URL '%.80s': part %u's URL is "
+		    "longer than %d bytes", base, part, URL_MAX - 1);
+	return 0;
+}
+
 static int
 add_entry(X509_CRL *crl, const struct crl_entry *e, struct fe_err *err)
 {
@@ -120,7 +141,7 @@ out:
 int
 crl_build(const struct issuer *iss, uint64_t number, int64_t this_update,
     int64_t next_update, const struct crl_entry *entries, size_t n,
-    X509_CRL **out, struct fe_err *err)
+    const struct crl_scope *scope, X509_CRL **out, struct fe_err *err)
 {
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *tu = ASN1_TIME_set(NULL, (time_t)this_update);
@@ -156,6 +177,19 @@ crl_build(const struct issuer *iss, uint64_t number, int64_t this_update,
 	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1) {
 		fe_err_ssl(err, "cannot build CRL for %s", iss->label);
 		goto out;
+	}
+	if (scope != NULL) {
+		X509_EXTENSION *ext = ext_idp(scope->url, scope->only_user,
+		    err);
+		if (ext == NULL)
+			goto out;
+		if (X509_CRL_add_ext(crl, ext, -1) != 1) {
+			X509_EXTENSION_free(ext);
+			fe_err_ssl(err, "cannot add issuingDistributionPoint "
+			    "to the CRL for %s", iss->label);
+			goto out;
+		}
+		X509_EXTENSION_free(ext);
 	}
 	for (i = 0; i < n; i++)
 		if ((rc = add_entry(crl, &entries[i], err)) != 0)

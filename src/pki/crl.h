@@ -1,7 +1,9 @@
 /*
  * crl.h - CRLv2 (RFC 5280 5) signed by an issuer: authorityKeyIdentifier,
  * a monotonic cRLNumber, and a reasonCode on each entry whose reason is not
- * unspecified (RFC 5280 5.3.1: unspecified SHOULD be absent; BR 7.2.2).
+ * unspecified (RFC 5280 5.3.1: unspecified SHOULD be absent; BR 7.2.2),
+ * and for one part of a partitioned CRL a critical issuingDistributionPoint
+ * (RFC 5280 5.2.5, BR 7.2.2).
  */
 #ifndef FE_CRL_H
 #define FE_CRL_H
@@ -37,8 +39,31 @@ int crl_reason_parse(const char *s);
  * cACompromise only for CA certificates. */
 int crl_reason_allowed(int reason, bool ca_cert, struct fe_err *err);
 
+/* Where a CRL is one part of a partitioned CRL (docs/crl.md): its URL,
+ * which goes into a critical issuingDistributionPoint, and whether it lists
+ * only end-entity certificates (onlyContainsUserCerts, BR 7.2.2). */
+struct crl_scope {
+	const char *url;
+	bool only_user;
+};
+
+#define CRL_PARTS_MAX 100000
+/* Certificates per part at most: a part of 10,000 entries of at most about
+ * 60 bytes each stays under 1 MiB, the largest link message. */
+#define CRL_PARTITION_MAX 10000
+
+/*
+ * URL of part `part` (1..CRL_PARTS_MAX) of a partitioned CRL whose issuer's
+ * crl_url is base: base must end in ".crl", which is replaced by "/N.crl"
+ * (http://crl.example.org/server.crl: http://crl.example.org/server/2.crl).
+ */
+int crl_part_url(const char *base, uint32_t part, char out[URL_MAX],
+    struct fe_err *err);
+
+/* Sign a CRL over entries.  scope NULL: a complete CRL without
+ * issuingDistributionPoint (the unpartitioned form). */
 int crl_build(const struct issuer *iss, uint64_t number, int64_t this_update,
     int64_t next_update, const struct crl_entry *entries, size_t n,
-    X509_CRL **out, struct fe_err *err);
+    const struct crl_scope *scope, X509_CRL **out, struct fe_err *err);
 
 #endif

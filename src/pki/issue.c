@@ -293,6 +293,7 @@ issue_check(const struct profile *p, const struct issuer *iss,
 		    "the private key", r->id);
 	ERR_clear_error();
 	plan->pub = pub;
+	plan->crl_url = NULL;
 	return 0;
 }
 
@@ -533,7 +534,10 @@ issue_build(const struct profile *p, const struct issuer *iss,
 	if (r->nnames > 0 && ext_add_take(x, ext_san(&plan->names,
 	    empty_subject, err), err) != 0)
 		goto out;
-	if (p->crl_dp && iss->crl_url[0] != '\0' &&
+	if (p->crl_dp && plan->crl_url != NULL &&
+	    ext_add_take(x, ext_crl_dp(plan->crl_url, err), err) != 0)
+		goto out;
+	if (p->crl_dp && plan->crl_url == NULL && iss->crl_url[0] != '\0' &&
 	    ext_add_take(x, ext_crl_dp(iss->crl_url, err), err) != 0)
 		goto out;
 	if (p->aia && (iss->ocsp_url[0] != '\0' || iss->issuer_url[0] != '\0')

@@ -26,7 +26,11 @@ struct issuer {
 	char label[PROFILE_NAME_MAX];
 	X509 *cert;
 	EVP_PKEY *key;                 /* NULL while locked */
-	char crl_url[URL_MAX];         /* where this issuer's CRL is */
+	char crl_url[URL_MAX];         /* where this issuer's CRL is; with
+	                                  crl_partition_size, the base of
+	                                  its parts' URLs (docs/crl.md) */
+	uint64_t crl_partition_size;   /* certificates per CRL part, 0: one
+	                                  unpartitioned CRL */
 	char ocsp_url[URL_MAX];        /* its OCSP responder */
 	char issuer_url[URL_MAX];      /* where its certificate is */
 };
@@ -36,6 +40,9 @@ struct issue_plan {
 	int64_t not_after;
 	EVP_PKEY *pub;                 /* borrowed from the CSR */
 	struct ext_names names;        /* borrowed from the request */
+	const char *crl_url;           /* CRL distribution point; NULL: the
+	                                  issuer's crl_url (set by the caller
+	                                  after issue_check for a CRL part) */
 };
 
 int issue_check(const struct profile *p, const struct issuer *iss,

@@ -199,6 +199,27 @@ ext_crl_dp(const char *url, struct fe_err *err)
 }
 
 X509_EXTENSION *
+ext_idp(const char *url, bool only_user, struct fe_err *err)
+{
+	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+	X509_EXTENSION *e;
+
+	if (idp == NULL || (idp->distpoint = DIST_POINT_NAME_new()) == NULL)
+		fe_fatal("out of memory");
+	idp->distpoint->type = 0;
+	idp->distpoint->name.fullname = sk_GENERAL_NAME_new_null();
+	if (idp->distpoint->name.fullname == NULL ||
+	    sk_GENERAL_NAME_push(idp->distpoint->name.fullname,
+	    uri_name(url)) <= 0)
+		fe_fatal("out of memory");
+	/* DER: a BOOLEAN TRUE is 0xff, and OpenSSL writes the int as is */
+	idp->onlyuser = only_user ? 0xff : 0;
+	e = encode(NID_issuing_distribution_point, true, idp, err);
+	ISSUING_DIST_POINT_free(idp);
+	return e;
+}
+
+X509_EXTENSION *
 ext_aia(const char *ocsp_url, const char *ca_issuers_url, struct fe_err *err)
 {
 	AUTHORITY_INFO_ACCESS *aia = sk_ACCESS_DESCRIPTION_new_null();

@@ -34,6 +34,10 @@ X509_EXTENSION *ext_policies(const char (*oids)[64], size_t n,
 X509_EXTENSION *ext_san(const struct ext_names *names, bool critical,
     struct fe_err *err);
 X509_EXTENSION *ext_crl_dp(const char *url, struct fe_err *err);
+/* issuingDistributionPoint of a partitioned CRL (RFC 5280 5.2.5, BR 7.2.2):
+ * critical, a distributionPoint fullName of the one URI url, and
+ * onlyContainsUserCerts when only_user; no other field. */
+X509_EXTENSION *ext_idp(const char *url, bool only_user, struct fe_err *err);
 X509_EXTENSION *ext_aia(const char *ocsp_url, const char *ca_issuers_url,
     struct fe_err *err);
 X509_EXTENSION *ext_ski(X509_PUBKEY *pub, struct fe_err *err);

@@ -124,6 +124,38 @@ copy_url(struct conf *c, const char *sec, const char *key, char *dst,
 	return 0;
 }
 
+/*
+ * crl_partition_size (docs/crl.md): certificates per CRL part, so that no
+ * part lists more than that many entries however many are revoked.  Only
+ * for sub-roots: the root's CRL lists only sub-roots.
+ */
+static int
+crl_partitioning(struct conf *h, const char *sec, struct issuer *is,
+    struct fe_err *err)
+{
+	char url[URL_MAX];
+
+	if (conf_uint(h, sec, "crl_partition_size", 0, CRL_PARTITION_MAX, 0,
+	    &is->crl_partition_size, err) != 0)
+		return FE_EINVAL;
+	if (is->crl_partition_size == 0)
+		return 0;
+	if (strcmp(sec, "root") == 0)
+		return fe_err_set(err, "%s: [root] crl_partition_size = %llu: "
+		    "only a sub-root's CRL is partitioned (the root's lists "
+		    "only sub-roots)", conf_name(h),
+		    (unsigned long long)is->crl_partition_size);
+	if (is->crl_url[0] == '\0')
+		return fe_err_set(err, "%s: [%s] crl_partition_size needs a "
+		    "crl_url", conf_name(h), sec);
+	if (crl_part_url(is->crl_url, CRL_PARTS_MAX, url, err) != 0) {
+		fe_err_prefix(err, "%s: [%s] crl_partition_size", conf_name(h),
+		    sec);
+		return FE_EINVAL;
+	}
+	return 0;
+}
+
 static int
 add_issuer(struct engine *e, struct conf *h, const char *sec,
     const char *label, struct fe_err *err)
@@ -150,7 +182,7 @@ add_issuer(struct engine *e, struct conf *h, const char *sec,
 	    copy_url(h, sec, "ocsp_url", is->ocsp_url, err) != 0 ||
 	    copy_url(h, sec, "issuer_url", is->issuer_url, err) != 0)
 		return FE_EINVAL;
-	return 0;
+	return crl_partitioning(h, sec, is, err);
 }
 
 static int
@@ -536,6 +568,8 @@ struct work {
 	bool store;                     /* outcome goes into the store */
 	char subject[512];
 	int64_t nb, na;
+	uint32_t crl_part;              /* 0: the unpartitioned CRL */
+	char crl_url[URL_MAX];          /* its part's URL when partitioned */
 };
 
 static void
@@ -561,6 +595,40 @@ serial_taken(struct engine *e, struct sign_result *res, size_t upto,
 	if (rc < 0)
 		*dberr = rc;
 	return rc != 0;
+}
+
+/*
+ * The CRL part of the next certificate of a partitioned issuer (docs/crl.md):
+ * 1 + (certificates it gave a part so far, stored or earlier in this
+ * batch) / crl_partition_size.  The part is signed into the certificate's
+ * CRL distribution point, so it never changes afterwards.
+ */
+static int
+assign_part(struct engine *e, struct work *w, const struct sign_result *all,
+    size_t idx, struct fe_err *err)
+{
+	int64_t n;
+	uint64_t part;
+	size_t j;
+	int rc;
+
+	if ((rc = signerdb_part_count(e->db, w->iss->label, &n, err)) != 0)
+		return rc;
+	for (j = 0; j < idx; j++)
+		if (all[j].status == SIGN_ISSUED && !all[j].replayed &&
+		    strcmp(all[j].issuer, w->iss->label) == 0)
+			n++;
+	part = 1 + (uint64_t)n / w->iss->crl_partition_size;
+	if (part > CRL_PARTS_MAX)
+		return fe_err_code(err, FE_EPOLICY, "request %s: issuer %s "
+		    "has filled all %d CRL parts of %llu certificates",
+		    w->req->id, w->iss->label, CRL_PARTS_MAX,
+		    (unsigned long long)w->iss->crl_partition_size);
+	if ((rc = crl_part_url(w->iss->crl_url, (uint32_t)part, w->crl_url,
+	    err)) != 0)
+		return rc;
+	w->crl_part = (uint32_t)part;
+	return 0;
 }
 
 static void
@@ -666,6 +734,13 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 			return;
 		}
 	}
+	if (w->iss->crl_partition_size > 0 &&
+	    assign_part(e, w, all, idx, &err) != 0) {
+		refuse(res, SIGN_FAILED, err.msg);
+		return;
+	}
+	if (w->crl_part > 0)
+		plan.crl_url = w->crl_url;
 	if (issue_build(w->prof, w->iss, w->req, &plan, serial, slen, &x,
 	    &err) != 0) {
 		refuse(res, SIGN_FAILED, err.msg);
@@ -766,7 +841,7 @@ engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
 			    w[i].digest, w[i].prof->name, res[i].issuer,
 			    res[i].serial, w[i].nb, w[i].na, w[i].subject,
 			    res[i].fingerprint, res[i].der, res[i].derlen,
-			    w[i].prof->ca, &err);
+			    w[i].prof->ca, w[i].crl_part, &err);
 		else
 			rc = signerdb_record_refused(e->db, w[i].req->id,
 			    w[i].digest, res[i].reason, &err);
@@ -921,18 +996,92 @@ collect_cb(const char *serial, int64_t at, int reason, void *arg)
 	return 0;
 }
 
+void
+engine_crls_clear(struct engine_crls *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].der);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+/* Build, sign and store one CRL (part 0: unpartitioned) into *out; inside
+ * the caller's transaction. */
+static int
+crl_one(struct engine *e, const struct issuer *iss, uint32_t part,
+    uint64_t number, int64_t now, int64_t next, struct engine_crl *out,
+    size_t *entries, struct fe_err *err)
+{
+	struct collect col = { 0 };
+	struct crl_scope scope;
+	X509_CRL *crl = NULL;
+	unsigned char *p = NULL;
+	int n, rc;
+
+	memset(out, 0, sizeof(*out));
+	out->part = part;
+	if (part == 0) {
+		fe_snprintf(out->url, sizeof(out->url), "%s", iss->crl_url);
+		rc = signerdb_revoked(e->db, iss->label, collect_cb, &col, err);
+	} else {
+		if ((rc = crl_part_url(iss->crl_url, part, out->url,
+		    err)) != 0)
+			goto out;
+		rc = signerdb_revoked_part(e->db, iss->label, part,
+		    collect_cb, &col, err);
+	}
+	if (rc != 0)
+		goto out;
+	/* Defensive: a part never lists more than its certificates. */
+	if (part > 0 && col.n > iss->crl_partition_size &&
+	    iss->crl_partition_size > 0) {
+		rc = fe_err_code(err, FE_EDB, "issuer %s: CRL part %u would "
+		    "list %zu entries, more than crl_partition_size = %llu: "
+		    "the store's part assignments are broken", iss->label,
+		    part, col.n, (unsigned long long)iss->crl_partition_size);
+		goto out;
+	}
+	scope.url = out->url;
+	/* Sub-roots issue end-entity certificates only (BR 7.2.2). */
+	scope.only_user = true;
+	if ((rc = crl_build(iss, number, now, next, col.v, col.n,
+	    part > 0 ? &scope : NULL, &crl, err)) != 0)
+		goto out;
+	n = i2d_X509_CRL(crl, &p);
+	if (n <= 0) {
+		rc = fe_err_ssl(err, "cannot encode CRL");
+		goto out;
+	}
+	if ((rc = signerdb_crl_store(e->db, iss->label, number, part, now,
+	    next, p, (size_t)n, err)) != 0)
+		goto out;
+	out->der = fe_malloc((size_t)n);
+	memcpy(out->der, p, (size_t)n);
+	out->len = (size_t)n;
+	*entries = col.n;
+out:
+	OPENSSL_free(p);
+	X509_CRL_free(crl);
+	free(col.v);
+	return rc;
+}
+
 int
-engine_crl(struct engine *e, const char *label, uint8_t **der, size_t *len,
+engine_crl(struct engine *e, const char *label, struct engine_crls *out,
     struct fe_err *err)
 {
 	const struct issuer *iss = engine_issuer(e, label);
-	struct collect col = { 0 };
-	X509_CRL *crl = NULL;
+	struct engine_crls set = { NULL, 0 };
 	uint64_t number;
-	int64_t now = fe_now_sec(), next;
-	unsigned char *p = NULL, md[32];
+	uint32_t part, max_part = 0;
+	int64_t now = fe_now_sec(), next, unpartitioned = 1;
+	unsigned char md[32];
 	char hx[65];
-	int n, rc;
+	size_t nent = 0;
+	int rc;
 	struct buf note;
 
 	if (iss == NULL)
@@ -946,39 +1095,56 @@ engine_crl(struct engine *e, const char *label, uint8_t **der, size_t *len,
 	    now + (int64_t)e->crl_hours * 3600;
 	if (signerdb_begin(e->db, err) != 0)
 		return FE_EDB;
-	if ((rc = signerdb_crl_next(e->db, label, &number, err)) != 0 ||
-	    (rc = signerdb_revoked(e->db, label, collect_cb, &col, err)) != 0 ||
-	    (rc = crl_build(iss, number, now, next, col.v, col.n, &crl,
-	    err)) != 0)
+	if ((rc = signerdb_crl_next(e->db, label, &number, err)) != 0)
 		goto fail;
-	n = i2d_X509_CRL(crl, &p);
-	if (n <= 0) {
-		rc = fe_err_ssl(err, "cannot encode CRL");
-		goto fail;
+	if (iss->crl_partition_size > 0) {
+		if ((rc = signerdb_crl_parts(e->db, label, &max_part,
+		    &unpartitioned, err)) != 0)
+			goto fail;
+		/* Part 1 exists from the start: the first certificate goes
+		 * there. */
+		if (max_part == 0)
+			max_part = 1;
+		if (max_part > CRL_PARTS_MAX) {
+			rc = fe_err_code(err, FE_EDB, "issuer %s: stored CRL "
+			    "part %u is beyond %d", label, max_part,
+			    CRL_PARTS_MAX);
+			goto fail;
+		}
 	}
-	if ((rc = signerdb_crl_store(e->db, label, number, now, next, p,
-	    (size_t)n, err)) != 0)
+	set.v = fe_calloc((size_t)max_part + 1, sizeof(*set.v));
+	for (part = unpartitioned > 0 ? 0 : 1; part <= max_part; part++) {
+		if ((rc = crl_one(e, iss, part, number, now, next,
+		    &set.v[set.n], &nent, err)) != 0)
+			goto fail;
+		set.n++;
+		if (EVP_Digest(set.v[set.n - 1].der, set.v[set.n - 1].len, md,
+		    NULL, EVP_sha256(), NULL) != 1)
+			fe_fatal("SHA-256");
+		hex_encode(md, 32, hx);
+		buf_init(&note, 1024);
+		if (part == 0)
+			(void)buf_printf(&note, "issuer=%s number=%llu "
+			    "entries=%zu sha256=%s", label,
+			    (unsigned long long)number, nent, hx);
+		else
+			(void)buf_printf(&note, "issuer=%s number=%llu part=%u "
+			    "url=%s entries=%zu sha256=%s", label,
+			    (unsigned long long)number, part,
+			    set.v[set.n - 1].url, nent, hx);
+		rc = clog_append_nosync(e->log, "crl", note.p, note.len, err);
+		buf_free(&note);
+		if (rc != 0)
+			goto fail;
+	}
+	if ((rc = clog_sync(e->log, err)) != 0 ||
+	    (rc = signerdb_commit(e->db, err)) != 0)
 		goto fail;
-	if (EVP_Digest(p, (size_t)n, md, NULL, EVP_sha256(), NULL) != 1)
-		fe_fatal("SHA-256");
-	hex_encode(md, 32, hx);
-	buf_init(&note, 512);
-	(void)buf_printf(&note, "issuer=%s number=%llu entries=%zu sha256=%s",
-	    label, (unsigned long long)number, col.n, hx);
-	rc = logged_commit(e, "crl", &note, err);
-	buf_free(&note);
-	if (rc != 0)
-		goto out;
-	*der = fe_malloc((size_t)n);
-	memcpy(*der, p, (size_t)n);
-	*len = (size_t)n;
-	goto out;
+	*out = set;
+	return 0;
 fail:
 	signerdb_rollback(e->db);
-out:
-	OPENSSL_free(p);
-	X509_CRL_free(crl);
-	free(col.v);
+	engine_crls_clear(&set);
 	return rc;
 }
 

@@ -73,10 +73,27 @@ int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
 /* Revoke a certificate by serial (hex) with an RFC 5280 reason. */
 int engine_revoke(struct engine *e, const char *serial, int reason,
     struct fe_err *err);
+/* One CRL of an issuer: part 0 is the unpartitioned CRL at crl_url, parts
+ * 1.. those of a partitioned CRL (docs/crl.md). */
+struct engine_crl {
+	uint32_t part;
+	char url[URL_MAX];
+	uint8_t *der;                 /* malloc'd */
+	size_t len;
+};
+struct engine_crls {
+	struct engine_crl *v;         /* ordered by part */
+	size_t n;
+};
+void engine_crls_clear(struct engine_crls *c);
 /* A new CRL for issuer (a sub-root label, or "root" for the CRL over the
- * sub-roots).  *der is malloc'd. */
-int engine_crl(struct engine *e, const char *issuer, uint8_t **der,
-    size_t *len, struct fe_err *err);
+ * sub-roots): one CRL, or for a sub-root with crl_partition_size every
+ * part from 1 to the highest any certificate names (and part 0 as well
+ * while certificates issued before partitioning name the plain crl_url),
+ * all with the same cRLNumber, in one transaction and logged.  *out is set
+ * only on success. */
+int engine_crl(struct engine *e, const char *issuer, struct engine_crls *out,
+    struct fe_err *err);
 
 /* The link's next session number (durable). */
 int engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err);

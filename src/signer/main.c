@@ -22,6 +22,7 @@
 #include "lib/buf.h"
 #include "lib/chainlog.h"
 #include "lib/file.h"
+#include "link/crlset.h"
 #include "pki/crl.h"
 #include "signer/engine.h"
 #include "signer/serve.h"
@@ -82,6 +83,36 @@ write_pem(const char *path, const char *type, const uint8_t *der, size_t n)
 	len = BIO_get_mem_data(b, &p);
 	rc = write_out(path, p, (size_t)len);
 	BIO_free(b);
+	return rc;
+}
+
+/* One CRL to OUT as before; the parts of a partitioned one into directory
+ * OUT (docs/crl.md). */
+static int
+cmd_crl(struct engine *e, const char *label, const char *out)
+{
+	struct engine_crls set = { NULL, 0 };
+	struct crlset_item *it;
+	struct fe_err err;
+	size_t i;
+	int rc = 0;
+
+	if (engine_crl(e, label, &set, &err) != 0) {
+		fprintf(stderr, "fe-signer: crl: %s\n", err.msg);
+		return 1;
+	}
+	it = fe_calloc(set.n, sizeof(*it));
+	for (i = 0; i < set.n; i++) {
+		it[i].part = set.v[i].part;
+		it[i].der = set.v[i].der;
+		it[i].len = set.v[i].len;
+	}
+	if (crlset_save(out, label, it, set.n, &err) != 0) {
+		fprintf(stderr, "fe-signer: crl: %s\n", err.msg);
+		rc = 1;
+	}
+	free(it);
+	engine_crls_clear(&set);
 	return rc;
 }
 
@@ -285,16 +316,9 @@ main(int argc, char **argv)
 			rc = 0;
 		}
 	} else if (strcmp(cmd, "crl") == 0 && i + 1 == argc) {
-		uint8_t *der;
-		size_t len;
 		rc = unlock(e, shares, nshares, tty);
-		if (rc == 0 && engine_crl(e, argv[i], &der, &len, &err) != 0) {
-			fprintf(stderr, "fe-signer: crl: %s\n", err.msg);
-			rc = 1;
-		} else if (rc == 0) {
-			rc = write_pem(out, "X509 CRL", der, len) ? 1 : 0;
-			free(der);
-		}
+		if (rc == 0)
+			rc = cmd_crl(e, argv[i], out);
 	} else if (strcmp(cmd, "serve") == 0 && (i == argc || (i + 2 == argc &&
 	    strcmp(argv[i], "--device") == 0))) {
 		struct sigaction sa;

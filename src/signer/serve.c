@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "lib/buf.h"
+#include "link/crlset.h"
 #include "link/link.h"
 #include "link/tty.h"
 #include "pki/crl.h"
@@ -123,6 +124,37 @@ answer_text(struct server *s, uint32_t tag, uint8_t status, const char *text)
 	answer(s, tag, status, text, strlen(text));
 }
 
+/* Every CRL of the issuer (docs/link-protocol.md section 5). */
+static void
+answer_crl(struct server *s, uint32_t tag, const char *label)
+{
+	struct engine_crls set = { NULL, 0 };
+	struct crlset_item *it;
+	struct fe_err err;
+	struct buf b;
+	size_t i;
+
+	if (engine_crl(s->e, label, &set, &err) != 0) {
+		answer_text(s, tag, MSG_REFUSED, err.msg);
+		return;
+	}
+	it = fe_calloc(set.n, sizeof(*it));
+	for (i = 0; i < set.n; i++) {
+		it[i].part = set.v[i].part;
+		it[i].der = set.v[i].der;
+		it[i].len = set.v[i].len;
+	}
+	/* one byte of the answer is its status */
+	buf_init(&b, LINK_MSG_MAX - 1);
+	if (crlset_write(&b, it, set.n, &err) != 0)
+		answer_text(s, tag, MSG_FAILED, err.msg);
+	else
+		answer(s, tag, MSG_OK, b.p, b.len);
+	buf_free(&b);
+	free(it);
+	engine_crls_clear(&set);
+}
+
 static void
 handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
     size_t len)
@@ -130,8 +162,6 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 	struct fe_err err;
 	struct sign_result res;
 	struct buf b;
-	uint8_t *der;
-	size_t dlen;
 	char *sp;
 	int reason, rc;
 
@@ -168,12 +198,7 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 			    MSG_REFUSED, err.msg);
 		break;
 	case MSG_CRL:
-		if (engine_crl(s->e, (char *)body, &der, &dlen, &err) != 0) {
-			answer_text(s, tag, MSG_REFUSED, err.msg);
-			break;
-		}
-		answer(s, tag, MSG_OK, der, dlen);
-		free(der);
+		answer_crl(s, tag, (char *)body);
 		break;
 	case MSG_STATUS:
 		buf_init(&b, 4096);

@@ -85,6 +85,7 @@ struct status {
 	struct statusdb *db;
 	pthread_mutex_t dblock;          /* db, delegates */
 	pthread_mutex_t loglock;
+	pthread_mutex_t refreshlock;     /* one rebuild at a time */
 	struct clog *log;
 	struct delegate ocsp[STATUS_MAX_ISSUERS];
 	struct delegate tsa;
@@ -669,6 +670,7 @@ status_open(const struct status_conf *c, struct status **out,
 	s->c = c;
 	pthread_mutex_init(&s->dblock, NULL);
 	pthread_mutex_init(&s->loglock, NULL);
+	pthread_mutex_init(&s->refreshlock, NULL);
 	pthread_rwlock_init(&s->cachelock, NULL);
 	if ((rc = delegate_init_dirs(c->state, err)) != 0)
 		goto fail;
@@ -714,6 +716,7 @@ status_close(struct status *s)
 	delegate_clear(&s->tsa);
 	pthread_mutex_destroy(&s->dblock);
 	pthread_mutex_destroy(&s->loglock);
+	pthread_mutex_destroy(&s->refreshlock);
 	pthread_rwlock_destroy(&s->cachelock);
 	free(s);
 }
@@ -1440,9 +1443,10 @@ start(struct status *s, const char *addr, unsigned threads,
 	return d;
 }
 
-/* Rebuild the cache from the store and swap it in. */
+/* Rebuild the cache from the store and swap it in; refreshlock held (the
+ * old cache is read while the new one is built, then freed). */
 static int
-refresh(struct status *s, bool log_it, struct fe_err *err)
+refresh_locked(struct status *s, bool log_it, struct fe_err *err)
 {
 	struct cache *c = NULL, *old;
 	size_t nsigned = 0;
@@ -1476,6 +1480,17 @@ refresh(struct status *s, bool log_it, struct fe_err *err)
 			    "redis %s\n", n, s->c->redis);
 	}
 	return 0;
+}
+
+static int
+refresh(struct status *s, bool log_it, struct fe_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->refreshlock);
+	rc = refresh_locked(s, log_it, err);
+	pthread_mutex_unlock(&s->refreshlock);
+	return rc;
 }
 
 /* The staleness alarm (issue #6): logged when an issuer's newest CRL gets

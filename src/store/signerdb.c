@@ -21,7 +21,7 @@ enum stmt {
 	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
 	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
-	S_META_SET, S__MAX
+	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -34,7 +34,8 @@ static const char *const sql[S__MAX] = {
 	    " c.serial = r.serial WHERE r.id = ?",
 	[S_CERT_INSERT] = "INSERT INTO cert (issuer, serial, profile, "
 	    "request_id, not_before, not_after, subject, fingerprint, der, "
-	    "is_ca, issued_at) VALUES (?,?,?,?,?,?,?,?,?,?,unixepoch())",
+	    "is_ca, crl_part, issued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+	    "unixepoch())",
 	[S_REQ_INSERT] = "INSERT INTO request (id, digest, issued, issuer, "
 	    "serial, reason, at) VALUES (?,?,?,?,?,?,unixepoch())",
 	[S_CERT_FIND] = "SELECT issuer, is_ca, not_after FROM cert WHERE "
@@ -44,8 +45,8 @@ static const char *const sql[S__MAX] = {
 	[S_REVOKED] = "SELECT serial, revoked_at, reason FROM revocation "
 	    "WHERE issuer = ? ORDER BY serial",
 	[S_CRL_LAST] = "SELECT max(number) FROM crl WHERE issuer = ?",
-	[S_CRL_INSERT] = "INSERT INTO crl (issuer, number, this_update, "
-	    "next_update, der) VALUES (?,?,?,?,?)",
+	[S_CRL_INSERT] = "INSERT INTO crl (issuer, number, part, this_update, "
+	    "next_update, der) VALUES (?,?,?,?,?,?)",
 	[S_COUNT_CERTS] = "SELECT count(*) FROM cert",
 	[S_COUNT_REVOKED] = "SELECT count(*) FROM revocation",
 	[S_SESSION_BUMP] = "UPDATE meta SET v = v + 1 WHERE k = 'link_session'",
@@ -53,6 +54,14 @@ static const char *const sql[S__MAX] = {
 	[S_REVOCATION_GET] = "SELECT reason FROM revocation WHERE serial = ?",
 	[S_META_GET] = "SELECT v FROM meta WHERE k = ?",
 	[S_META_SET] = "UPDATE meta SET v = ? WHERE k = ?",
+	[S_PART_COUNT] = "SELECT count(*) FROM cert WHERE issuer = ? AND "
+	    "crl_part > 0",
+	[S_CRL_PARTS] = "SELECT coalesce(max(crl_part), 0), "
+	    "coalesce(sum(crl_part = 0), 0) FROM cert WHERE issuer = ?",
+	[S_REVOKED_PART] = "SELECT r.serial, r.revoked_at, r.reason FROM "
+	    "revocation r JOIN cert c ON c.issuer = r.issuer AND "
+	    "c.serial = r.serial WHERE r.issuer = ? AND c.crl_part = ? "
+	    "ORDER BY r.serial",
 };
 
 static const char *const migrations[] = {
@@ -80,6 +89,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
 	"INSERT INTO meta VALUES ('link_session', 0);"
 	"INSERT INTO meta VALUES ('log_checked_seq', 0);",
+	/* 3: partitioned CRLs (docs/crl.md): the part a certificate's CRL
+	 * distribution point names (0: the issuer's unpartitioned CRL), and
+	 * every part of one CRL generation stored under the same number */
+	"ALTER TABLE cert ADD COLUMN crl_part INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE crl3 ("
+	" issuer TEXT NOT NULL, number INTEGER NOT NULL,"
+	" part INTEGER NOT NULL DEFAULT 0,"
+	" this_update INTEGER NOT NULL, next_update INTEGER NOT NULL,"
+	" der BLOB NOT NULL, PRIMARY KEY (issuer, number, part));"
+	"INSERT INTO crl3 (issuer, number, part, this_update, next_update, der)"
+	" SELECT issuer, number, 0, this_update, next_update, der FROM crl;"
+	"DROP TABLE crl;"
+	"ALTER TABLE crl3 RENAME TO crl;",
 };
 
 struct signerdb {
@@ -256,7 +278,8 @@ static int
 cert_insert(struct signerdb *d, const char *id, const char *profile,
     const char *issuer, const char *serial, int64_t not_before,
     int64_t not_after, const char *subject, const char *fingerprint,
-    const uint8_t *der, size_t derlen, int is_ca, struct fe_err *err)
+    const uint8_t *der, size_t derlen, int is_ca, uint32_t crl_part,
+    struct fe_err *err)
 {
 	sqlite3_stmt *st = stmt(d, S_CERT_INSERT);
 
@@ -270,6 +293,7 @@ cert_insert(struct signerdb *d, const char *id, const char *profile,
 	sqlite3_bind_text(st, 8, fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 9, der, (int)derlen, SQLITE_STATIC);
 	sqlite3_bind_int(st, 10, is_ca);
+	sqlite3_bind_int64(st, 11, crl_part);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "storing certificate");
 	return 0;
@@ -286,7 +310,7 @@ signerdb_cert_add(struct signerdb *d, const char *issuer, const char *serial,
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	return cert_insert(d, "ceremony", profile, issuer, serial, not_before,
-	    not_after, subject, fingerprint, der, derlen, is_ca, err);
+	    not_after, subject, fingerprint, der, derlen, is_ca, 0, err);
 }
 
 int
@@ -294,13 +318,14 @@ signerdb_record_issued(struct signerdb *d, const char *id,
     const char *digest, const char *profile, const char *issuer,
     const char *serial, int64_t not_before, int64_t not_after,
     const char *subject, const char *fingerprint, const uint8_t *der,
-    size_t derlen, int is_ca, struct fe_err *err)
+    size_t derlen, int is_ca, uint32_t crl_part, struct fe_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = cert_insert(d, id, profile, issuer, serial, not_before,
-	    not_after, subject, fingerprint, der, derlen, is_ca, err)) != 0)
+	    not_after, subject, fingerprint, der, derlen, is_ca, crl_part,
+	    err)) != 0)
 		return rc;
 	st = stmt(d, S_REQ_INSERT);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -371,14 +396,12 @@ signerdb_revoke(struct signerdb *d, const char *issuer, const char *serial,
 	return dberr(d, err, "storing revocation");
 }
 
-int
-signerdb_revoked(struct signerdb *d, const char *issuer,
-    signerdb_revoked_cb cb, void *arg, struct fe_err *err)
+static int
+revoked_rows(struct signerdb *d, sqlite3_stmt *st, signerdb_revoked_cb cb,
+    void *arg, struct fe_err *err)
 {
-	sqlite3_stmt *st = stmt(d, S_REVOKED);
 	int rc;
 
-	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = cb((const char *)sqlite3_column_text(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2), arg);
@@ -387,6 +410,60 @@ signerdb_revoked(struct signerdb *d, const char *issuer,
 	}
 	if (rc != SQLITE_DONE)
 		return dberr(d, err, "listing revocations");
+	return 0;
+}
+
+int
+signerdb_revoked(struct signerdb *d, const char *issuer,
+    signerdb_revoked_cb cb, void *arg, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REVOKED);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	return revoked_rows(d, st, cb, arg, err);
+}
+
+int
+signerdb_revoked_part(struct signerdb *d, const char *issuer, uint32_t part,
+    signerdb_revoked_cb cb, void *arg, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_REVOKED_PART);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, part);
+	return revoked_rows(d, st, cb, arg, err);
+}
+
+int
+signerdb_part_count(struct signerdb *d, const char *issuer, int64_t *n,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_PART_COUNT);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "counting certificates in CRL parts");
+	*n = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int
+signerdb_crl_parts(struct signerdb *d, const char *issuer, uint32_t *max_part,
+    int64_t *unpartitioned, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CRL_PARTS);
+	int64_t m;
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "listing CRL parts");
+	m = sqlite3_column_int64(st, 0);
+	if (m < 0 || m > (int64_t)UINT32_MAX)
+		return fe_err_code(err, FE_EDB, "%s: issuer %s: stored CRL "
+		    "part %lld is out of range", d->path, issuer,
+		    (long long)m);
+	*max_part = (uint32_t)m;
+	*unpartitioned = sqlite3_column_int64(st, 1);
 	return 0;
 }
 
@@ -405,16 +482,17 @@ signerdb_crl_next(struct signerdb *d, const char *issuer, uint64_t *number,
 
 int
 signerdb_crl_store(struct signerdb *d, const char *issuer, uint64_t number,
-    int64_t this_update, int64_t next_update, const uint8_t *der,
-    size_t derlen, struct fe_err *err)
+    uint32_t part, int64_t this_update, int64_t next_update,
+    const uint8_t *der, size_t derlen, struct fe_err *err)
 {
 	sqlite3_stmt *st = stmt(d, S_CRL_INSERT);
 
 	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)number);
-	sqlite3_bind_int64(st, 3, this_update);
-	sqlite3_bind_int64(st, 4, next_update);
-	sqlite3_bind_blob(st, 5, der, (int)derlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, part);
+	sqlite3_bind_int64(st, 4, this_update);
+	sqlite3_bind_int64(st, 5, next_update);
+	sqlite3_bind_blob(st, 6, der, (int)derlen, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "storing CRL");
 	return 0;

@@ -44,7 +44,7 @@ int signerdb_record_issued(struct signerdb *db, const char *id,
     const char *digest, const char *profile, const char *issuer,
     const char *serial, int64_t not_before, int64_t not_after,
     const char *subject, const char *fingerprint, const uint8_t *der,
-    size_t derlen, int is_ca, struct fe_err *err);
+    size_t derlen, int is_ca, uint32_t crl_part, struct fe_err *err);
 /* A certificate made outside a request (the ceremony's CA certificates),
  * added if its serial is not stored yet. */
 int signerdb_cert_add(struct signerdb *db, const char *issuer,
@@ -65,12 +65,26 @@ typedef int (*signerdb_revoked_cb)(const char *serial, int64_t at,
     int reason, void *arg);
 int signerdb_revoked(struct signerdb *db, const char *issuer,
     signerdb_revoked_cb cb, void *arg, struct fe_err *err);
+/* The revocations of the certificates whose CRL distribution point names
+ * part `part` of issuer's partitioned CRL (docs/crl.md). */
+int signerdb_revoked_part(struct signerdb *db, const char *issuer,
+    uint32_t part, signerdb_revoked_cb cb, void *arg, struct fe_err *err);
+/* How many of issuer's certificates were given a CRL part (crl_part > 0):
+ * the next one goes into part 1 + n / crl_partition_size. */
+int signerdb_part_count(struct signerdb *db, const char *issuer, int64_t *n,
+    struct fe_err *err);
+/* The highest CRL part any of issuer's certificates names (0: none), and
+ * how many name the unpartitioned CRL (part 0). */
+int signerdb_crl_parts(struct signerdb *db, const char *issuer,
+    uint32_t *max_part, int64_t *unpartitioned, struct fe_err *err);
 
-/* Reserve the next CRL number for issuer (last + 1, starting at 1). */
+/* Reserve the next CRL number for issuer (last + 1, starting at 1); every
+ * part of one generation of a partitioned CRL has the same number. */
 int signerdb_crl_next(struct signerdb *db, const char *issuer,
     uint64_t *number, struct fe_err *err);
+/* Store a CRL; part 0 is the unpartitioned CRL. */
 int signerdb_crl_store(struct signerdb *db, const char *issuer,
-    uint64_t number, int64_t this_update, int64_t next_update,
+    uint64_t number, uint32_t part, int64_t this_update, int64_t next_update,
     const uint8_t *der, size_t derlen, struct fe_err *err);
 
 /* The link's next session number, durable before it returns. */

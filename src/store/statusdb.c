@@ -36,7 +36,7 @@ enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_ISSUER_ALL, S_ISSUER_INSERT,
 	S_ISSUER_BY_SHA1, S_ISSUER_BY_SHA256, S_CERT_GET, S_CERT_INSERT,
 	S_CRL_NEWEST, S_CRL_INSERT, S_REVOKED_CLEAR, S_REVOKED_INSERT,
-	S_REVOKED_GET, S__MAX
+	S_REVOKED_GET, S_CRL_PARTS, S_CRL_PART_OWNER, S_CRL_BY_URL, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -56,14 +56,25 @@ static const char *const sql[S__MAX] = {
 	[S_CERT_INSERT] = "INSERT INTO cert (issuer, serial, not_after, "
 	    "sha256) VALUES (?,?,?,?)",
 	[S_CRL_NEWEST] = "SELECT number, this_update, next_update, der FROM "
-	    "crl WHERE issuer = ? ORDER BY number DESC LIMIT 1",
-	[S_CRL_INSERT] = "INSERT INTO crl (issuer, number, this_update, "
-	    "next_update, der) VALUES (?,?,?,?,?)",
-	[S_REVOKED_CLEAR] = "DELETE FROM revoked WHERE issuer = ?",
-	[S_REVOKED_INSERT] = "INSERT INTO revoked (issuer, serial, "
-	    "revoked_at, reason) VALUES (?,?,?,?)",
+	    "crl WHERE issuer = ? AND part = ? ORDER BY number DESC LIMIT 1",
+	[S_CRL_INSERT] = "INSERT INTO crl (issuer, part, number, this_update, "
+	    "next_update, der) VALUES (?,?,?,?,?,?)",
+	[S_REVOKED_CLEAR] = "DELETE FROM revoked WHERE issuer = ? AND "
+	    "part = ?",
+	[S_REVOKED_INSERT] = "INSERT INTO revoked (issuer, part, serial, "
+	    "revoked_at, reason) VALUES (?,?,?,?,?)",
+	/* revoked in any of the issuer's partitions: the earliest date */
 	[S_REVOKED_GET] = "SELECT revoked_at, reason FROM revoked WHERE "
-	    "issuer = ? AND serial = ?",
+	    "issuer = ? AND serial = ? ORDER BY revoked_at LIMIT 1",
+	/* every partition of an issuer with its newest CRL's dates */
+	[S_CRL_PARTS] = "SELECT c.part, c.this_update, c.next_update FROM "
+	    "crl c WHERE c.issuer = ? AND c.number = (SELECT max(number) "
+	    "FROM crl WHERE issuer = c.issuer AND part = c.part) "
+	    "ORDER BY c.part",
+	[S_CRL_PART_OWNER] = "SELECT 1 FROM crl WHERE part = ? AND "
+	    "issuer != ? LIMIT 1",
+	[S_CRL_BY_URL] = "SELECT der FROM crl WHERE part = ? ORDER BY "
+	    "number DESC LIMIT 1",
 };
 
 static const char *const migrations[] = {
@@ -88,6 +99,29 @@ static const char *const migrations[] = {
 	" issuer INTEGER NOT NULL REFERENCES issuer(id),"
 	" serial TEXT NOT NULL, revoked_at INTEGER NOT NULL,"
 	" reason INTEGER NOT NULL, PRIMARY KEY (issuer, serial));",
+	/* 2: partitioned CRLs (docs/crl.md): CRLs, numbers and revoked
+	 * sets per (issuer, partition URI); '' is a complete CRL */
+	"CREATE TABLE crl2 ("
+	" issuer INTEGER NOT NULL REFERENCES issuer(id),"
+	" part TEXT NOT NULL DEFAULT '',"
+	" number INTEGER NOT NULL, this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL, der BLOB NOT NULL,"
+	" PRIMARY KEY (issuer, part, number));"
+	"INSERT INTO crl2 (issuer, part, number, this_update, next_update, der)"
+	" SELECT issuer, '', number, this_update, next_update, der FROM crl;"
+	"DROP TABLE crl;"
+	"ALTER TABLE crl2 RENAME TO crl;"
+	"CREATE INDEX crl_part ON crl(part, number);"
+	"CREATE TABLE revoked2 ("
+	" issuer INTEGER NOT NULL REFERENCES issuer(id),"
+	" part TEXT NOT NULL DEFAULT '',"
+	" serial TEXT NOT NULL, revoked_at INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL, PRIMARY KEY (issuer, part, serial));"
+	"INSERT INTO revoked2 (issuer, part, serial, revoked_at, reason)"
+	" SELECT issuer, '', serial, revoked_at, reason FROM revoked;"
+	"DROP TABLE revoked;"
+	"ALTER TABLE revoked2 RENAME TO revoked;"
+	"CREATE INDEX revoked_serial ON revoked(issuer, serial);",
 };
 
 struct sdb_issuer {
@@ -716,16 +750,64 @@ crl_issuer(struct statusdb *d, X509_CRL *c, struct sdb_issuer **out,
 }
 
 /*
- * Only complete CRLs with the extensions the signer writes: a delta CRL or
- * an unknown critical extension would make the revoked set partial.
+ * The partition an issuingDistributionPoint names (BR 7.2.2, RFC 5280
+ * 5.2.5): critical, a distributionPoint fullName of exactly one URI, and
+ * perhaps onlyContainsUserCerts (the signer's sub-roots issue end-entity
+ * certificates only).  Anything else narrows the scope in a way that would
+ * leave revocations out of the set.
  */
 static int
-crl_extensions(X509_CRL *c, const char *what, struct fe_err *err)
+idp_partition(const ISSUING_DIST_POINT *idp, int crit, const char *what,
+    char part[STATUSDB_URL_MAX], struct fe_err *err)
+{
+	const GENERAL_NAME *g;
+	const ASN1_IA5STRING *u;
+	int i;
+
+	if (idp->onlyCA || idp->onlyattr || idp->indirectCRL ||
+	    idp->onlysomereasons != NULL)
+		return fe_err_set(err, "%s: RFC 5280 5.2.5: "
+		    "issuingDistributionPoint limits the CRL's scope; only "
+		    "complete CRLs and partitions named by one URI are "
+		    "accepted; refused", what);
+	if (idp->distpoint == NULL || idp->distpoint->type != 0 ||
+	    sk_GENERAL_NAME_num(idp->distpoint->name.fullname) != 1 ||
+	    (g = sk_GENERAL_NAME_value(idp->distpoint->name.fullname,
+	    0))->type != GEN_URI)
+		return fe_err_set(err, "%s: BR 7.2.2: issuingDistributionPoint "
+		    "must name the partition by a distributionPoint fullName "
+		    "of one URI; refused", what);
+	if (crit != 1)
+		return fe_err_set(err, "%s: RFC 5280 5.2.5: "
+		    "issuingDistributionPoint is not critical; refused", what);
+	u = g->d.uniformResourceIdentifier;
+	if (u->length <= 0 || u->length >= STATUSDB_URL_MAX)
+		return fe_err_set(err, "%s: partition URI of %d bytes (1 to "
+		    "%d); refused", what, u->length, STATUSDB_URL_MAX - 1);
+	for (i = 0; i < u->length; i++)
+		if (u->data[i] <= 0x20 || u->data[i] >= 0x7f)
+			return fe_err_set(err, "%s: RFC 3986: partition URI "
+			    "has a byte 0x%02x that is not printable ASCII; "
+			    "refused", what, u->data[i]);
+	memcpy(part, u->data, (size_t)u->length);
+	part[u->length] = '\0';
+	return 0;
+}
+
+/*
+ * Only complete CRLs, or one partition of a partitioned CRL (*part is its
+ * URI; "" for a complete CRL), with the extensions the signer writes: a
+ * delta CRL or an unknown critical extension would make the revoked set
+ * partial.
+ */
+static int
+crl_extensions(X509_CRL *c, const char *what, char part[STATUSDB_URL_MAX],
+    struct fe_err *err)
 {
 	const STACK_OF(X509_EXTENSION) *exts = X509_CRL_get0_extensions(c);
 	ISSUING_DIST_POINT *idp;
 	X509_EXTENSION *e;
-	int i, nid, crit = -1, partial;
+	int i, nid, crit = -1, rc;
 
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		e = sk_X509_EXTENSION_value(exts, i);
@@ -738,24 +820,18 @@ crl_extensions(X509_CRL *c, const char *what, struct fe_err *err)
 			return fe_err_set(err, "%s: RFC 5280 5.2: unknown "
 			    "critical extension; refused", what);
 	}
-	/* The signer writes no issuingDistributionPoint; one that narrows
-	 * the scope would leave revocations out of the set. */
+	part[0] = '\0';
 	idp = X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, &crit,
 	    NULL);
 	if (idp == NULL && crit != -1)
 		return fe_err_set(err, "%s: RFC 5280 5.2.5: "
 		    "issuingDistributionPoint is malformed or repeated; "
 		    "refused", what);
-	if (idp != NULL) {
-		partial = idp->onlyuser || idp->onlyCA || idp->onlyattr ||
-		    idp->indirectCRL || idp->onlysomereasons != NULL;
-		ISSUING_DIST_POINT_free(idp);
-		if (partial)
-			return fe_err_set(err, "%s: RFC 5280 5.2.5: "
-			    "issuingDistributionPoint limits the CRL's scope; "
-			    "only complete CRLs are accepted; refused", what);
-	}
-	return 0;
+	if (idp == NULL)
+		return 0;
+	rc = idp_partition(idp, crit, what, part, err);
+	ISSUING_DIST_POINT_free(idp);
+	return rc;
 }
 
 static int
@@ -805,10 +881,11 @@ entry_reason(X509_REVOKED *r, int *out, const char *what, struct fe_err *err)
 	return 0;
 }
 
-/* Replace s's revoked set with c's entries; inside a transaction. */
+/* Replace the revoked set of s's partition part with c's entries; inside
+ * a transaction. */
 static int
-crl_replace(struct statusdb *d, struct sdb_issuer *s, X509_CRL *c,
-    const char *what, struct fe_err *err)
+crl_replace(struct statusdb *d, struct sdb_issuer *s, const char *part,
+    X509_CRL *c, const char *what, struct fe_err *err)
 {
 	STACK_OF(X509_REVOKED) *rs = X509_CRL_get_REVOKED(c);
 	char serial[SERIAL_HEX_MAX];
@@ -819,6 +896,7 @@ crl_replace(struct statusdb *d, struct sdb_issuer *s, X509_CRL *c,
 
 	st = stmt(d, S_REVOKED_CLEAR);
 	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "clearing revoked set");
 	for (i = 0; i < sk_X509_REVOKED_num(rs); i++) {
@@ -837,9 +915,10 @@ crl_replace(struct statusdb *d, struct sdb_issuer *s, X509_CRL *c,
 			    "CRL entries are not accepted; refused", what);
 		st = stmt(d, S_REVOKED_INSERT);
 		sqlite3_bind_int64(st, 1, s->id);
-		sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, at);
-		sqlite3_bind_int(st, 4, reason);
+		sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, at);
+		sqlite3_bind_int(st, 5, reason);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			if (sqlite3_extended_errcode(d->db) ==
 			    SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -857,7 +936,8 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 {
 	const unsigned char *p = der;
 	struct sdb_issuer *s = NULL;
-	char what[STATUSDB_NAME_MAX + 64];
+	char what[STATUSDB_NAME_MAX + STATUSDB_URL_MAX + 64];
+	char part[STATUSDB_URL_MAX];
 	int64_t number = 0, this_update = 0, next_update = 0, last, last_tu;
 	sqlite3_stmt *st;
 	X509_CRL *c = NULL;
@@ -876,11 +956,12 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 	if ((rc = crl_issuer(d, c, &s, err)) != 0)
 		goto out;
 	fe_snprintf(what, sizeof(what), "CRL from %s", s->name);
-	if ((rc = crl_extensions(c, what, err)) != 0 ||
+	if ((rc = crl_extensions(c, what, part, err)) != 0 ||
 	    (rc = crl_number(c, &number, what, err)) != 0)
 		goto out;
-	fe_snprintf(what, sizeof(what), "CRL %lld from %s", (long long)number,
-	    s->name);
+	fe_snprintf(what, sizeof(what), "CRL %lld from %s%s%s%s",
+	    (long long)number, s->name, part[0] ? " (partition " : "", part,
+	    part[0] ? ")" : "");
 	if (time_of(X509_CRL_get0_lastUpdate(c), &this_update) != 0) {
 		rc = fe_err_set(err, "%s: thisUpdate does not parse; refused",
 		    what);
@@ -904,8 +985,28 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 	}
 	if ((rc = begin(d, err)) != 0)
 		goto out;
+	if (part[0] != '\0') {
+		/* a partition URI names one issuer's CRL (fe-status serves
+		 * CRLs by it) */
+		st = stmt(d, S_CRL_PART_OWNER);
+		sqlite3_bind_text(st, 1, part, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, s->id);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			rc = fe_err_code(err, FE_EPOLICY, "%s: another "
+			    "sub-root's CRL has this partition URI: refused",
+			    what);
+			goto fail;
+		}
+		if (rc != SQLITE_DONE) {
+			rc = dberr(d, err, "looking up partition");
+			goto fail;
+		}
+	}
 	st = stmt(d, S_CRL_NEWEST);
 	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
@@ -944,14 +1045,15 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 		goto fail;
 	}
 	sqlite3_reset(st);
-	if ((rc = crl_replace(d, s, c, what, err)) != 0)
+	if ((rc = crl_replace(d, s, part, c, what, err)) != 0)
 		goto fail;
 	st = stmt(d, S_CRL_INSERT);
 	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_int64(st, 2, number);
-	sqlite3_bind_int64(st, 3, this_update);
-	sqlite3_bind_int64(st, 4, next_update);
-	sqlite3_bind_blob(st, 5, der, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, number);
+	sqlite3_bind_int64(st, 4, this_update);
+	sqlite3_bind_int64(st, 5, next_update);
+	sqlite3_bind_blob(st, 6, der, (int)len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = dberr(d, err, "storing CRL");
 		goto fail;
@@ -967,26 +1069,38 @@ out:
 	return rc;
 }
 
+/*
+ * The dates an issuer's revocation information is good for, over the newest
+ * CRL of every one of its partitions: the oldest thisUpdate and the
+ * earliest nextUpdate (an answer is only as fresh as the stalest list it
+ * rests on).  FE_ENOENT when the issuer has no CRL.
+ */
 static int
 newest_crl(struct statusdb *d, int64_t id, int64_t *this_update,
     int64_t *next_update, struct fe_err *err)
 {
-	sqlite3_stmt *st = stmt(d, S_CRL_NEWEST);
+	sqlite3_stmt *st = stmt(d, S_CRL_PARTS);
+	int64_t tu = 0, nu = 0;
+	bool any = false;
 	int rc;
 
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*this_update = sqlite3_column_int64(st, 1);
-		if (next_update != NULL)
-			*next_update = sqlite3_column_int64(st, 2);
-		sqlite3_reset(st);
-		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!any || sqlite3_column_int64(st, 1) < tu)
+			tu = sqlite3_column_int64(st, 1);
+		if (!any || sqlite3_column_int64(st, 2) < nu)
+			nu = sqlite3_column_int64(st, 2);
+		any = true;
 	}
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	if (rc != SQLITE_DONE)
+		return dberr(d, err, "reading newest CRL");
+	if (!any)
 		return FE_ENOENT;
-	return dberr(d, err, "reading newest CRL");
+	*this_update = tu;
+	if (next_update != NULL)
+		*next_update = nu;
+	return 0;
 }
 
 int
@@ -1157,4 +1271,63 @@ statusdb_each_cert(struct statusdb *d, statusdb_cert_cb cb, void *arg,
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int
+statusdb_crl_urls(struct statusdb *d, statusdb_crl_url_cb cb, void *arg,
+    struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	char part[STATUSDB_URL_MAX];
+	size_t i;
+	int rc, n = 0;
+
+	for (i = 0; i < d->niss; i++) {
+		st = stmt(d, S_CRL_PARTS);
+		sqlite3_bind_int64(st, 1, d->iss[i].id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			/* copied: cb may use the store */
+			(void)fe_snprintf_ok(part, sizeof(part), "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+			n++;
+			if (cb != NULL && (rc = cb(d->iss[i].name, part,
+			    arg)) != 0) {
+				sqlite3_reset(st);
+				return rc;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return dberr(d, err, "listing CRL partitions");
+	}
+	return n;
+}
+
+int
+statusdb_crl_by_url(struct statusdb *d, const char *url, uint8_t **der,
+    size_t *len, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if (url[0] == '\0' || strlen(url) >= STATUSDB_URL_MAX)
+		return fe_err_set(err, "partition URI of %zu bytes (1 to %d)",
+		    strlen(url), STATUSDB_URL_MAX - 1);
+	st = stmt(d, S_CRL_BY_URL);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, 0);
+		*der = fe_malloc(n > 0 ? (size_t)n : 1);
+		if (n > 0)
+			memcpy(*der, sqlite3_column_blob(st, 0), (size_t)n);
+		*len = (size_t)n;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return fe_err_code(err, FE_ENOENT, "no CRL partition %.200s",
+		    url);
+	return dberr(d, err, "reading CRL partition");
 }

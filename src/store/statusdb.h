@@ -24,6 +24,7 @@
 #define STATUSDB_MAX_DER (1 << 20) /* one certificate, bytes */
 #define STATUSDB_MAX_CRL_DER (64 << 20)
 #define STATUSDB_CLOCK_SKEW 300    /* thisUpdate may be this far ahead */
+#define STATUSDB_URL_MAX 1024      /* a CRL partition URI, with its NUL */
 
 struct statusdb;
 
@@ -50,11 +51,18 @@ int statusdb_add_cert(struct statusdb *db, const uint8_t *der, size_t len,
 
 /*
  * Accept a DER CRL signed by a known issuer and make its entries the
- * issuer's revoked set, in one transaction.  Requires cRLNumber and
+ * revoked set of its partition, in one transaction.  The partition is the
+ * URI of a critical issuingDistributionPoint that holds only a
+ * distributionPoint fullName of one URI (and perhaps onlyContainsUserCerts),
+ * as the signer writes for a partitioned CRL (docs/crl.md); a CRL without
+ * issuingDistributionPoint is complete (partition "").  Any other scope
+ * (onlySomeReasons, onlyContainsCACerts, indirect, ...) is refused, and so
+ * is a partition URI another issuer already uses.  Requires cRLNumber and
  * nextUpdate >= thisUpdate, thisUpdate at most STATUSDB_CLOCK_SKEW after
- * now; a number lower than the newest stored is refused, an equal one is
- * accepted only for the same bytes (no-op), a higher one only with a
- * thisUpdate no older than the stored one.  A refusal changes nothing.
+ * now; per (issuer, partition), a number lower than the newest stored is
+ * refused, an equal one is accepted only for the same bytes (no-op), a
+ * higher one only with a thisUpdate no older than the stored one.  A
+ * refusal changes nothing.
  */
 int statusdb_add_crl(struct statusdb *db, const uint8_t *der, size_t len,
     int64_t now, struct fe_err *err);
@@ -70,7 +78,10 @@ struct statusdb_answer {
 };
 
 /*
- * Status of the certificate named by id.  0 and *out filled; FE_ENOENT when
+ * Status of the certificate named by id: revoked when any of its issuer's
+ * partitions lists the serial; this_update and next_update are the oldest
+ * thisUpdate and earliest nextUpdate over the newest CRL of every
+ * partition.  0 and *out filled; FE_ENOENT when
  * no known issuer has this CertID's name and key hash (answer
  * "unauthorized"); FE_EBUSY when the issuer has no accepted CRL yet (answer
  * "tryLater": without a CRL nothing can be vouched for).
@@ -78,14 +89,15 @@ struct statusdb_answer {
 int statusdb_status(struct statusdb *db, const struct ocsp_certid *id,
     struct statusdb_answer *out, struct fe_err *err);
 
-/* Seconds since the thisUpdate of issuer's newest CRL; FE_ENOENT when the
- * issuer is unknown or has no CRL. */
+/* Seconds since the thisUpdate of issuer's newest CRL (of its stalest
+ * partition); FE_ENOENT when the issuer is unknown or has no CRL. */
 int statusdb_crl_age(struct statusdb *db, const char *issuer, int64_t now,
     int64_t *age, struct fe_err *err);
 
 /*
- * Call cb for every issuer whose newest CRL is older than max_age seconds,
- * or that has no CRL at all (age -1): the staleness alarm, someone may be
+ * Call cb for every issuer whose newest CRL (of any one of its partitions:
+ * age is that of the stalest) is older than max_age seconds, or that has
+ * no CRL at all (age -1): the staleness alarm, someone may be
  * withholding revocations.  A non-zero cb return stops and is returned.
  * Returns the number of stale issuers otherwise.
  */
@@ -120,5 +132,23 @@ typedef int (*statusdb_cert_cb)(size_t issuer, const uint8_t *serial,
     size_t serial_len, void *arg);
 int statusdb_each_cert(struct statusdb *db, statusdb_cert_cb cb, void *arg,
     struct fe_err *err);
+
+/*
+ * Call cb for every CRL partition known, issuer by issuer: url is the
+ * partition URI from the issuingDistributionPoint, "" for an issuer's
+ * complete CRL (whose URL is in the certificates, not in the CRL).  This
+ * is the list of CRL URLs fe-status publishes (the JSON array CCADB asks
+ * for).  A non-zero cb return stops and is returned; otherwise the number
+ * of partitions.
+ */
+typedef int (*statusdb_crl_url_cb)(const char *issuer, const char *url,
+    void *arg);
+int statusdb_crl_urls(struct statusdb *db, statusdb_crl_url_cb cb, void *arg,
+    struct fe_err *err);
+
+/* The DER of the newest CRL of the partition with URI url (*der
+ * malloc'd); FE_ENOENT when none. */
+int statusdb_crl_by_url(struct statusdb *db, const char *url, uint8_t **der,
+    size_t *len, struct fe_err *err);
 
 #endif

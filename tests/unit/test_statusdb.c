@@ -33,7 +33,7 @@
 
 static EVP_PKEY *root_key, *sub_key, *other_key, *leaf_key;
 static X509 *root, *sub, *other, *leaf1, *leaf2, *forged, *foreign, *dup1,
-    *notca, *nocertsign, *samename, *negative;
+    *notca, *nocertsign, *samename, *negative, *sub2;
 
 enum kind { K_CA, K_CA_CRLONLY, K_LEAF };
 
@@ -124,6 +124,9 @@ setup(void **state)
 	/* a second sub-root under the root with the first one's name */
 	samename = mk_cert("foureyes test sub-root", other_key, root, root_key,
 	    5, K_CA);
+	/* a second sub-root under the root, with its own name */
+	sub2 = mk_cert("foureyes test sub-root two", other_key, root,
+	    root_key, 6, K_CA);
 	return 0;
 }
 
@@ -143,6 +146,7 @@ teardown(void **state)
 	X509_free(nocertsign);
 	X509_free(samename);
 	X509_free(negative);
+	X509_free(sub2);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(sub_key);
 	EVP_PKEY_free(other_key);
@@ -229,8 +233,42 @@ struct entry {
 
 enum {
 	CRL_NO_NUMBER = 1, CRL_NO_NEXT = 2, CRL_DELTA = 4, CRL_CRITICAL = 8,
-	CRL_INDIRECT = 16, CRL_IDP = 32
+	CRL_INDIRECT = 16, CRL_IDP = 32, CRL_IDP_CONF = 64, CRL_IDP_TWO = 128
 };
+
+/* CRL_IDP_CONF: the issuingDistributionPoint, in openssl.cnf's syntax */
+static const char *idp_conf;
+
+/* A critical issuingDistributionPoint with two fullName URIs (no config
+ * syntax for it). */
+static X509_EXTENSION *
+idp_two_uris(void)
+{
+	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+	const char *u[2] = { "http://crl.example.org/a.crl",
+	    "http://crl.example.org/b.crl" };
+	X509_EXTENSION *e;
+	int i;
+
+	assert_non_null(idp);
+	idp->distpoint = DIST_POINT_NAME_new();
+	assert_non_null(idp->distpoint);
+	idp->distpoint->type = 0;
+	idp->distpoint->name.fullname = sk_GENERAL_NAME_new_null();
+	for (i = 0; i < 2; i++) {
+		GENERAL_NAME *g = GENERAL_NAME_new();
+		ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+
+		assert_int_equal(ASN1_STRING_set(s, u[i], -1), 1);
+		GENERAL_NAME_set0_value(g, GEN_URI, s);
+		assert_true(sk_GENERAL_NAME_push(idp->distpoint->name.fullname,
+		    g) > 0);
+	}
+	e = X509V3_EXT_i2d(NID_issuing_distribution_point, 1, idp);
+	assert_non_null(e);
+	ISSUING_DIST_POINT_free(idp);
+	return e;
+}
 
 /* DER CRL in the name of iss, signed with key; caller frees. */
 static uint8_t *
@@ -306,6 +344,14 @@ mk_crl(X509 *iss, EVP_PKEY *key, long number, int64_t this_update,
 		ext = X509V3_EXT_conf_nid(NULL, &ctx,
 		    NID_issuing_distribution_point,
 		    "critical,onlysomereasons:keyCompromise");
+		assert_non_null(ext);
+		assert_int_equal(X509_CRL_add_ext(c, ext, -1), 1);
+		X509_EXTENSION_free(ext);
+	}
+	if (flags & (CRL_IDP_CONF | CRL_IDP_TWO)) {
+		ext = (flags & CRL_IDP_TWO) ? idp_two_uris() :
+		    X509V3_EXT_conf_nid(NULL, &ctx,
+		    NID_issuing_distribution_point, idp_conf);
 		assert_non_null(ext);
 		assert_int_equal(X509_CRL_add_ext(c, ext, -1), 1);
 		X509_EXTENSION_free(ext);
@@ -441,7 +487,7 @@ test_schema(void **state)
 	sqlite3_close(raw);
 	memset(&err, 0, sizeof(err));
 	expect(statusdb_open(f.path, &db, &err), FE_EDB, &err,
-	    "schema version 99 is newer than this fe-status knows (1)");
+	    "schema version 99 is newer than this fe-status knows (2)");
 	done(&f);
 }
 
@@ -807,6 +853,213 @@ test_stale(void **state)
 	done(&f);
 }
 
+#define URL1 "http://crl.example.org/server/1.crl"
+#define URL2 "http://crl.example.org/server/2.crl"
+#define PART1 "critical,fullname:URI:" URL1 ",onlyuser:TRUE"
+#define PART2 "critical,fullname:URI:" URL2 ",onlyuser:TRUE"
+
+/* A CRL of the sub-root with the issuingDistributionPoint conf. */
+static uint8_t *
+mk_part(const char *conf, long number, int64_t this_update,
+    const struct entry *e, size_t n, size_t *len)
+{
+	idp_conf = conf;
+	return mk_crl(sub, sub_key, number, this_update, this_update + 86400,
+	    e, n, CRL_IDP_CONF, len);
+}
+
+struct urls {
+	int n;
+	char url[4][STATUSDB_URL_MAX];
+};
+
+static int
+on_url(const char *issuer, const char *url, void *arg)
+{
+	struct urls *u = arg;
+
+	assert_string_equal(issuer, "CN=foureyes test sub-root");
+	if (u->n < 4)
+		snprintf(u->url[u->n], sizeof(u->url[0]), "%s", url);
+	u->n++;
+	return 0;
+}
+
+static void
+test_crl_partitions(void **state)
+{
+	struct fix f;
+	struct statusdb *db = populated(&f);
+	struct entry e1[] = { { 0x1001, T0 + 10, 1 } };
+	struct entry e2[] = { { 0x1002, T0 - 100, 1 } };
+	struct statusdb_answer a;
+	struct seen s;
+	struct urls u;
+	struct fe_err err;
+	uint8_t *der, *got;
+	size_t len, glen;
+	int64_t age;
+
+	(void)state;
+	/* part 1 revokes leaf1; its number 1 is also the complete CRL's:
+	 * numbers go per partition */
+	der = mk_part(PART1, 1, T0 + 20, e1, 1, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	expect(statusdb_crl_by_url(db, URL1, &got, &glen, &err), 0, &err,
+	    NULL);
+	assert_int_equal(glen, len);
+	assert_memory_equal(got, der, len);
+	free(got);
+	OPENSSL_free(der);
+	expect(status(db, sub, OCSP_HASH_SHA256, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	assert_int_equal(a.reason, 1);
+	assert_int_equal(a.revoked_at, T0 + 10);
+	/* the complete CRL's revocation stands beside it */
+	expect(status(db, sub, OCSP_HASH_SHA1, 0x1002, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+
+	/* part 2, twice: its sets and numbers leave part 1's alone */
+	der = mk_part(PART2, 1, T0 + 30, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	der = mk_part(PART2, 2, T0 + 40, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	expect(status(db, sub, OCSP_HASH_SHA256, 0x1001, &a, &err), 0, &err,
+	    NULL);
+	assert_int_equal(a.status, OCSP_CERT_REVOKED);
+	/* an answer is as fresh as the stalest partition */
+	assert_int_equal(a.this_update, T0);
+	assert_int_equal(a.next_update, T0 + 86400);
+
+	/* monotonic per partition */
+	der = mk_part(PART2, 1, T0 + 50, e1, 1, &len);
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err, "CRL 1 from "
+	    "CN=foureyes test sub-root (partition " URL2 "): CRL number 1 "
+	    "goes backwards from 2: refused");
+	OPENSSL_free(der);
+	der = mk_part(PART1, 1, T0 + 60, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err, "CRL number 1 "
+	    "is stored with other contents");
+	OPENSSL_free(der);
+	der = mk_part(PART1, 2, T0 + 19, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err, "thisUpdate "
+	    "goes backwards by 1 seconds from CRL 1");
+	OPENSSL_free(der);
+
+	/* scopes other than a partition by one URI are refused */
+	der = mk_part("critical,fullname:URI:" URL1 ",onlysomereasons:"
+	    "keyCompromise", 3, T0 + 70, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EINVAL, &err,
+	    "issuingDistributionPoint limits the CRL's scope");
+	OPENSSL_free(der);
+	der = mk_part("critical,fullname:URI:" URL1 ",onlyCA:TRUE", 3,
+	    T0 + 70, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EINVAL, &err,
+	    "issuingDistributionPoint limits the CRL's scope");
+	OPENSSL_free(der);
+	der = mk_part("critical,onlyuser:TRUE", 3, T0 + 70, NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EINVAL, &err, "BR 7.2.2: "
+	    "issuingDistributionPoint must name the partition by a "
+	    "distributionPoint fullName of one URI");
+	OPENSSL_free(der);
+	der = mk_part("fullname:URI:" URL1 ",onlyuser:TRUE", 3, T0 + 70,
+	    NULL, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EINVAL, &err,
+	    "issuingDistributionPoint is not critical");
+	OPENSSL_free(der);
+	der = mk_crl(sub, sub_key, 3, T0 + 70, T0 + 86400, NULL, 0,
+	    CRL_IDP_TWO, &len);
+	expect(add_crl(db, der, len, &err), FE_EINVAL, &err, "fullName of "
+	    "one URI");
+	OPENSSL_free(der);
+	/* another sub-root may not take over a partition's URI */
+	expect(statusdb_add_issuer(db, sub2, root, &err), 0, &err, NULL);
+	idp_conf = PART1;
+	der = mk_crl(sub2, other_key, 5, T0 + 70, T0 + 86400, NULL, 0,
+	    CRL_IDP_CONF, &len);
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err, "another "
+	    "sub-root's CRL has this partition URI");
+	OPENSSL_free(der);
+
+	/* the URLs fe-status publishes, and the CRLs it serves by them */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(statusdb_crl_urls(db, on_url, &u, &err), 3);
+	assert_int_equal(u.n, 3);
+	assert_string_equal(u.url[0], "");
+	assert_string_equal(u.url[1], URL1);
+	assert_string_equal(u.url[2], URL2);
+	expect(statusdb_crl_by_url(db, "http://crl.example.org/server/9.crl",
+	    &got, &glen, &err), FE_ENOENT, &err, "no CRL partition");
+	expect(statusdb_crl_by_url(db, "", &got, &glen, &err), FE_EINVAL,
+	    &err, "partition URI of 0 bytes");
+
+	/* staleness looks at every partition: the complete CRL (T0) is the
+	 * stalest, then part 1 (T0 + 20) once the complete one is renewed */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(statusdb_stale(db, NOW, 3590, on_stale, &s, &err),
+	    2);
+	assert_int_equal(s.age, -1);    /* sub2: no CRL yet, listed last */
+	memset(&s, 0, sizeof(s));
+	der = mk_crl(sub, sub_key, 2, T0 + 100, T0 + 86400, e2, 1, 0, &len);
+	expect(add_crl(db, der, len, &err), 0, &err, NULL);
+	OPENSSL_free(der);
+	expect(statusdb_crl_age(db, "CN=foureyes test sub-root", NOW, &age,
+	    &err), 0, &err, NULL);
+	assert_int_equal(age, NOW - (T0 + 20));
+	done(&f);
+}
+
+/* A store made by schema 1 (one revoked set per issuer) keeps its CRL and
+ * revocations through migration 2. */
+static void
+test_schema_v1(void **state)
+{
+	struct fix f;
+	struct statusdb *db = populated(&f);
+	struct fe_err err;
+	struct entry none[1] = { { 0, 0, -1 } };
+	uint8_t *der;
+	size_t len;
+	sqlite3 *raw;
+
+	(void)state;
+	statusdb_close(db);
+	f.db = NULL;
+	assert_int_equal(sqlite3_open(f.path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+	    "BEGIN;"
+	    "CREATE TABLE crl1 (issuer INTEGER NOT NULL REFERENCES issuer(id),"
+	    " number INTEGER NOT NULL, this_update INTEGER NOT NULL,"
+	    " next_update INTEGER NOT NULL, der BLOB NOT NULL,"
+	    " PRIMARY KEY (issuer, number));"
+	    "INSERT INTO crl1 SELECT issuer, number, this_update, next_update,"
+	    " der FROM crl;"
+	    "DROP TABLE crl; ALTER TABLE crl1 RENAME TO crl;"
+	    "CREATE TABLE revoked1 (issuer INTEGER NOT NULL REFERENCES"
+	    " issuer(id), serial TEXT NOT NULL, revoked_at INTEGER NOT NULL,"
+	    " reason INTEGER NOT NULL, PRIMARY KEY (issuer, serial));"
+	    "INSERT INTO revoked1 SELECT issuer, serial, revoked_at, reason"
+	    " FROM revoked;"
+	    "DROP TABLE revoked; ALTER TABLE revoked1 RENAME TO revoked;"
+	    "PRAGMA user_version = 1; COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	memset(&err, 0, sizeof(err));
+	if (statusdb_open(f.path, &f.db, &err) != 0)
+		fail_msg("%s", err.msg);
+	db = f.db;
+	unchanged(db);
+	der = mk_crl(sub, sub_key, 0, T0 + 60, T0 + 86400, none, 0, 0, &len);
+	expect(add_crl(db, der, len, &err), FE_EPOLICY, &err, "CRL number 0 "
+	    "goes backwards from 1");
+	OPENSSL_free(der);
+	done(&f);
+}
+
 int
 main(void)
 {
@@ -818,6 +1071,8 @@ main(void)
 		cmocka_unit_test(test_crl_newer),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_crl_partitions),
+		cmocka_unit_test(test_schema_v1),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
