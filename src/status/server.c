@@ -75,9 +75,22 @@ struct ctab {
 	size_t cap;                      /* power of two */
 };
 
+/* A CRL served at the path of its URL. */
+struct crlent {
+	char path[STATUSDB_URL_MAX];
+	struct MHD_Response *resp;
+	uint8_t *der;                    /* for the Redis tier */
+	size_t len;
+	int64_t this_update, next_update;
+};
+
 struct cache {
 	struct ctab t[STATUSDB_MAX_ISSUERS];
 	size_t n;
+	struct crlent *crl;
+	size_t ncrl;
+	struct MHD_Response *crl_list;   /* the CCADB JSON array */
+	char *crl_json;
 };
 
 struct status {
@@ -156,6 +169,15 @@ cache_free(struct cache *c)
 		X509_free(t->rcert);
 		EVP_PKEY_free(t->rkey);
 	}
+	for (i = 0; i < c->ncrl; i++) {
+		if (c->crl[i].resp != NULL)
+			MHD_destroy_response(c->crl[i].resp);
+		free(c->crl[i].der);
+	}
+	free(c->crl);
+	if (c->crl_list != NULL)
+		MHD_destroy_response(c->crl_list);
+	free(c->crl_json);
 	free(c);
 }
 
@@ -312,6 +334,148 @@ responder_for(struct status *s, X509 *x)
 	return NULL;
 }
 
+/* The path of an http URL ("http://host/a/b.crl" gives "/a/b.crl"). */
+static const char *
+url_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL)
+		return NULL;
+	p = strchr(p + 3, '/');
+	return p;
+}
+
+static void
+json_str(struct buf *b, const char *v)
+{
+	(void)buf_add_u8(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			(void)buf_add_u8(b, '\\');
+		if ((unsigned char)*v < 0x20)
+			(void)buf_printf(b, "\\u%04x", (unsigned char)*v);
+		else
+			(void)buf_add_u8(b, (uint8_t)*v);
+	}
+	(void)buf_add_u8(b, '"');
+}
+
+struct crl_arg {
+	struct status *s;
+	struct cache *c;
+	struct buf json;
+	int64_t now;
+	size_t cap;
+	struct fe_err *err;
+};
+
+static int
+crl_times(const uint8_t *der, size_t len, int64_t *tu, int64_t *nu)
+{
+	const unsigned char *q = der;
+	X509_CRL *x = d2i_X509_CRL(NULL, &q, (long)len);
+	struct tm tm;
+	int rc = -1;
+
+	if (x != NULL && X509_CRL_get0_nextUpdate(x) != NULL &&
+	    ASN1_TIME_to_tm(X509_CRL_get0_lastUpdate(x), &tm) == 1) {
+		*tu = (int64_t)timegm(&tm);
+		if (ASN1_TIME_to_tm(X509_CRL_get0_nextUpdate(x), &tm) == 1) {
+			*nu = (int64_t)timegm(&tm);
+			rc = 0;
+		}
+	}
+	X509_CRL_free(x);
+	return rc;
+}
+
+static int
+crl_entry(const char *issuer, const char *part, void *arg)
+{
+	struct crl_arg *a = arg;
+	const char *url = part, *path;
+	struct crlent *ce;
+	size_t i;
+	int rc;
+
+	if (part[0] == '\0') {
+		/* a complete CRL: its URL is the configured one */
+		url = "";
+		for (i = 0; i < statusdb_nissuers(a->s->db); i++)
+			if (strcmp(statusdb_issuer_name(a->s->db, i),
+			    issuer) == 0) {
+				X509 *x = statusdb_issuer_at(a->s->db, i);
+				size_t j;
+
+				for (j = 0; j < a->s->c->niss; j++)
+					if (X509_cmp(a->s->c->iss[j].cert,
+					    x) == 0)
+						url = a->s->c->iss[j].crl_url;
+			}
+	}
+	if (url[0] == '\0' || (path = url_path(url)) == NULL ||
+	    strlen(path) >= STATUSDB_URL_MAX)
+		return 0;    /* not served: no URL configured for it */
+	if (a->c->ncrl == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->c->crl = fe_realloc(a->c->crl, a->cap * sizeof(*a->c->crl));
+	}
+	ce = &a->c->crl[a->c->ncrl];
+	memset(ce, 0, sizeof(*ce));
+	fe_snprintf(ce->path, sizeof(ce->path), "%s", path);
+	if ((rc = statusdb_crl_der(a->s->db, issuer, part, &ce->der, &ce->len,
+	    a->err)) != 0)
+		return rc;
+	a->c->ncrl++;
+	if (crl_times(ce->der, ce->len, &ce->this_update,
+	    &ce->next_update) != 0)
+		return fe_err_set(a->err, "stored CRL %s does not parse", url);
+	/* RFC 5280 4.2.1.13 / RFC 2585: application/pkix-crl */
+	if ((ce->resp = cacheable(ce->der, ce->len, "application/pkix-crl",
+	    ce->this_update, ce->next_update, a->now)) == NULL)
+		return fe_err_set(a->err, "out of memory");
+	if (a->json.len > 1)
+		(void)buf_add_u8(&a->json, ',');
+	json_str(&a->json, url);
+	return 0;
+}
+
+/* Every CRL the store holds, at the path of its URL, and the list of
+ * their URLs as a JSON array; dblock held. */
+static int
+crls_build(struct status *s, struct cache *c, int64_t now,
+    struct fe_err *err)
+{
+	struct crl_arg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.s = s;
+	a.c = c;
+	a.now = now;
+	a.err = err;
+	buf_init(&a.json, 1 << 24);
+	(void)buf_add_u8(&a.json, '[');
+	rc = statusdb_crl_urls(s->db, crl_entry, &a, err);
+	if (rc >= 0) {
+		rc = 0;
+		(void)buf_add_str(&a.json, "]\n");
+		(void)buf_cstr(&a.json);
+		c->crl_json = fe_strdup((const char *)a.json.p);
+		c->crl_list = MHD_create_response_from_buffer(
+		    strlen(c->crl_json), c->crl_json, MHD_RESPMEM_MUST_COPY);
+		if (c->crl_list == NULL ||
+		    MHD_add_response_header(c->crl_list, "Content-Type",
+		    "application/json") != MHD_YES ||
+		    MHD_add_response_header(c->crl_list, "Cache-Control",
+		    "max-age=300, public") != MHD_YES)
+			rc = fe_err_set(err, "out of memory");
+	}
+	buf_free(&a.json);
+	return rc;
+}
+
 /* Build a new cache from the store; dblock held. */
 static int
 cache_build(struct status *s, struct cache *old, struct cache **out,
@@ -369,7 +533,8 @@ cache_build(struct status *s, struct cache *old, struct cache **out,
 		t->cap = cap;
 		t->e = fe_calloc(cap, sizeof(*t->e));
 	}
-	if ((rc = statusdb_each_cert(s->db, build_entry, &a, err)) != 0)
+	if ((rc = statusdb_each_cert(s->db, build_entry, &a, err)) != 0 ||
+	    (rc = crls_build(s, c, a.now, err)) != 0)
 		goto fail;
 	*out = c;
 	if (nsigned != NULL)
@@ -513,6 +678,24 @@ redis_publish(const char *addr, const struct cache *c, size_t *count,
 			}
 		}
 	}
+	for (i = 0; i < c->ncrl; i++) {
+		const struct crlent *ce = &c->crl[i];
+
+		if (cap < RHDR + ce->len) {
+			cap = RHDR + ce->len + 1024;
+			val = fe_realloc(val, cap);
+		}
+		put_be64(val, ce->this_update);
+		put_be64(val + 8, ce->next_update);
+		memcpy(val + RHDR, ce->der, ce->len);
+		redisAppendCommand(r, "SET crl:%s %b EXAT %lld", ce->path, val,
+		    RHDR + ce->len, (long long)ce->next_update);
+		n++;
+	}
+	if (c->crl_json != NULL) {
+		redisAppendCommand(r, "SET crl-list %s", c->crl_json);
+		n++;
+	}
 	for (k = 0; k < n; k++) {
 		if (redisGetReply(r, (void **)&rep) != REDIS_OK) {
 			rc = fe_err_code(err, FE_EIO, "redis %s: %s", addr,
@@ -547,9 +730,13 @@ redis_tls_init(void)
 	(void)pthread_key_create(&redis_tls, redis_tls_free);
 }
 
+static enum MHD_Result send_ocsp_error(struct MHD_Connection *conn,
+    int status);
+static enum MHD_Result send_text(struct MHD_Connection *conn,
+    unsigned code, const char *fmt, ...) __attribute__((format(printf, 3,
+    4)));
+
 /* The serve role's whole OCSP path: one GET. */
-static enum MHD_Result
-send_ocsp_error(struct MHD_Connection *conn, int status);
 
 static enum MHD_Result
 redis_answer(struct status *s, struct MHD_Connection *conn,
@@ -595,6 +782,55 @@ redis_answer(struct status *s, struct MHD_Connection *conn,
 		return MHD_NO;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The serve role's CRLs and CRL list, from Redis: an MHD_Result, or -1
+ * when url names none. */
+static int
+redis_crl_get(struct status *s, struct MHD_Connection *conn, const char *url)
+{
+	struct MHD_Response *resp = NULL;
+	int ret = -1;
+	redisContext *r;
+	redisReply *rep;
+	struct fe_err err;
+	bool list = strcmp(url, s->c->crl_list_path) == 0;
+
+	if (strlen(url) >= STATUSDB_URL_MAX || (!list &&
+	    (strlen(url) < 5 || strcmp(url + strlen(url) - 4, ".crl") != 0)))
+		return ret;
+	(void)pthread_once(&redis_once, redis_tls_init);
+	if ((r = pthread_getspecific(redis_tls)) == NULL) {
+		if ((r = redis_connect(s->c->redis, &err)) == NULL)
+			return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "the status store is unreachable");
+		(void)pthread_setspecific(redis_tls, r);
+	}
+	rep = list ? redisCommand(r, "GET crl-list") :
+	    redisCommand(r, "GET crl:%s", url);
+	if (rep == NULL) {
+		redisFree(r);
+		(void)pthread_setspecific(redis_tls, NULL);
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "the status store is unreachable");
+	}
+	if (rep->type == REDIS_REPLY_STRING && list) {
+		resp = MHD_create_response_from_buffer(rep->len, rep->str,
+		    MHD_RESPMEM_MUST_COPY);
+		if (resp != NULL)
+			(void)MHD_add_response_header(resp, "Content-Type",
+			    "application/json");
+	} else if (rep->type == REDIS_REPLY_STRING && rep->len > RHDR)
+		resp = cacheable((const uint8_t *)rep->str + RHDR,
+		    rep->len - RHDR, "application/pkix-crl",
+		    get_be64((const uint8_t *)rep->str),
+		    get_be64((const uint8_t *)rep->str + 8), fe_now_sec());
+	freeReplyObject(rep);
+	if (resp != NULL) {
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+		MHD_destroy_response(resp);
+	}
 	return ret;
 }
 
@@ -1174,6 +1410,30 @@ static enum MHD_Result
 tsa_answer(struct status *s, struct MHD_Connection *conn,
     const uint8_t *der, size_t len);
 
+/* A CRL or the CRL list, if url names one: an MHD_Result, or -1 when it
+ * names none. */
+static int
+crl_get(struct status *s, struct MHD_Connection *conn, const char *url)
+{
+	int ret = -1;
+	struct cache *c;
+	size_t i;
+
+	if (redis_serving(s->c))
+		return redis_crl_get(s, conn, url);
+	pthread_rwlock_rdlock(&s->cachelock);
+	c = s->cache;
+	if (c != NULL && strcmp(url, s->c->crl_list_path) == 0 &&
+	    c->crl_list != NULL)
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, c->crl_list);
+	for (i = 0; c != NULL && i < c->ncrl && ret == -1; i++)
+		if (strcmp(url, c->crl[i].path) == 0)
+			ret = MHD_queue_response(conn, MHD_HTTP_OK,
+			    c->crl[i].resp);
+	pthread_rwlock_unlock(&s->cachelock);
+	return ret;
+}
+
 static enum MHD_Result
 pub_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1191,6 +1451,10 @@ pub_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t len = 0;
 		struct fe_err err;
 
+		int cr;
+
+		if ((cr = crl_get(s, conn, url)) != -1)
+			return (enum MHD_Result)cr;
 		if (strncmp(url, c->ocsp_path, olen) != 0 || url[olen] == '\0')
 			return send_text(conn, MHD_HTTP_NOT_FOUND, "%s: not "
 			    "found", url);

@@ -1331,3 +1331,37 @@ statusdb_crl_by_url(struct statusdb *d, const char *url, uint8_t **der,
 		    url);
 	return dberr(d, err, "reading CRL partition");
 }
+
+int
+statusdb_crl_der(struct statusdb *d, const char *issuer, const char *part,
+    uint8_t **der, size_t *len, struct fe_err *err)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc, n;
+
+	for (i = 0; i < d->niss; i++)
+		if (strcmp(d->iss[i].name, issuer) == 0)
+			break;
+	if (i == d->niss)
+		return fe_err_code(err, FE_ENOENT, "sub-root %s: not known",
+		    issuer);
+	st = stmt(d, S_CRL_NEWEST);
+	sqlite3_bind_int64(st, 1, d->iss[i].id);
+	sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, 3);
+		*der = fe_malloc(n > 0 ? (size_t)n : 1);
+		if (n > 0)
+			memcpy(*der, sqlite3_column_blob(st, 3), (size_t)n);
+		*len = (size_t)n;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return fe_err_code(err, FE_ENOENT, "sub-root %s: no CRL for "
+		    "partition '%.200s'", issuer, part);
+	return dberr(d, err, "reading CRL");
+}

@@ -151,4 +151,10 @@ int statusdb_crl_urls(struct statusdb *db, statusdb_crl_url_cb cb, void *arg,
 int statusdb_crl_by_url(struct statusdb *db, const char *url, uint8_t **der,
     size_t *len, struct fe_err *err);
 
+/* The DER of the newest CRL of issuer (its subject as statusdb names it)
+ * for partition part ("" for the complete CRL); *der malloc'd; FE_ENOENT
+ * when none. */
+int statusdb_crl_der(struct statusdb *db, const char *issuer,
+    const char *part, uint8_t **der, size_t *len, struct fe_err *err);
+
 #endif

@@ -214,6 +214,22 @@ out=$(ocsp server -cert c2.pem -no_nonce -resp_text)
 check "and OCSP now answers revoked (cessationOfOperation) for it" bash -c \
 	"grep -q 'c2.pem: revoked' <<<'$out' && grep -q 'Reason: cessationOfOperation' <<<'$out'"
 
+# --- CRLs at their distribution points, and the CCADB list --------------
+curl -s -D crl.hdr -o fetched-server.crl "$URL/server.crl"
+check "the server sub-root's CRL is served at its URL's path, as application/pkix-crl" bash -c \
+	"grep -qi '^Content-Type: application/pkix-crl' crl.hdr &&
+	 openssl crl -inform DER -in fetched-server.crl -CAfile $C/server.pem -noout -verify 2>&1 | grep -q 'verify OK'"
+check "it is the newest CRL (number 2), byte for byte the signer's" bash -c \
+	"openssl crl -inform DER -in fetched-server.crl -noout -crlnumber | grep -qx 'crlNumber=0x02' &&
+	 openssl crl -in server-2.crl -outform DER | cmp -s - fetched-server.crl"
+check "with caching headers (ETag, Last-Modified, Expires)" bash -c \
+	"grep -qi '^ETag: ' crl.hdr && grep -qi '^Last-Modified: ' crl.hdr && grep -qi '^Expires: ' crl.hdr"
+check "the CRL URLs as a JSON array (CCADB)" "$PY" -c '
+import json, sys, urllib.request
+l = json.load(urllib.request.urlopen(sys.argv[1] + "/crls.json"))
+want = {"http://crl.example.org/server.crl", "http://crl.example.org/members.crl"}
+sys.exit(0 if isinstance(l, list) and want <= set(l) else 1)' "$URL"
+
 openssl crl -in server-1.crl >stale.pem
 check "a stale bundle (CRL number going backwards) is refused with the reason" bash -c \
 	"curl -s --data-binary @stale.pem '$ADM/bundle' | grep -q 'CRL number 1 goes backwards from 2'"
@@ -278,6 +294,9 @@ check "with nextUpdate as their expiry" bash -c \
 fe-status -c copy.ini serve >copy.log 2>&1 &
 COPY=$!
 wait_for copy.log ready || cat copy.log
+check "the stateless copy serves the CRLs too" bash -c \
+	"curl -s http://127.0.0.1:$P3/server.crl | cmp -s - fetched-server.crl &&
+	 curl -s http://127.0.0.1:$P3/crls.json | grep -q 'members.crl'"
 check "a copy with role = serve keeps no store and no key" bash -c \
 	"test ! -e copy-state/status.db && test ! -e copy-state/keys/ocsp-server.pem"
 out=$(openssl ocsp -issuer $C/server.pem -cert c3.pem -url http://127.0.0.1:$P3/ -CAfile $C/root.pem -no_nonce 2>&1)
