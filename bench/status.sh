@@ -89,8 +89,9 @@ fail() { echo "bench/status: FAILED: $*" >&2; failed=1; }
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
-		# each server is the leader of its own session (setsid)
-		kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null
+		# its children first (openssl ocsp -multi forks them)
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	PIDS=()
@@ -105,18 +106,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start LOG CMD...: CMD in a session of its own (so that every process it
-# forks goes with it), its pid in $SPID and in PIDS.
+# start LOG CMD...: CMD in the background, its pid in $SPID and in PIDS.
+# (Not under setsid: openssl ocsp -multi does not survive it.)
 start() {
 	local log=$1; shift
-	setsid "$@" >"$log" 2>&1 </dev/null &
+	"$@" >"$log" 2>&1 </dev/null &
 	SPID=$!
 	PIDS+=("$SPID")
 }
-# stop PID: kill the server's whole session.
+# stop PID: kill the server and its children (by parent pid).
 stop() {
 	local p=$1 q keep=()
-	kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null
+	pkill -KILL -P "$p" 2>/dev/null
+	kill -KILL "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 	for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
 	PIDS=("${keep[@]}")
