@@ -43,9 +43,12 @@
 # and openssl's responder then waits on that connection for ever: it
 # blocks the only process, or one of the -multi N.  So each openssl run
 # gets a fresh responder with -multi BENCH_OPENSSL_MULTI (3: two
-# processes for two cores and one for wrk's probe; 2, 3, 5 and 9 were
-# tried, 3 was best) and -resp_key_id -ndays 7 (responder ID by key hash
-# and a nextUpdate, as cfssl's and RFC 5019 responses have).
+# processes for two cores and one for wrk's probe) and -resp_key_id
+# -ndays 7 (responder ID by key hash and a nextUpdate, as cfssl's and
+# RFC 5019 responses have).  Tried on 2 cores at 50 connections: -multi 1
+# answers nothing (the probe holds it), 2 about 5,500/s (one process
+# left), 3, 4, 5 and 8 from 7,600 to 10,200/s, within this machine's
+# noise of each other; 3 was the best.
 #
 # cfssl ocspserve 1.2.0 (Debian) answers GET with 400: it hands the path
 # with its leading "/" to the base64 decoder (no http.StripPrefix), so it
@@ -181,6 +184,12 @@ bench_run() {
 	}
 	# STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful socket
 	read -r _ req _ rps _ p99 n200 nok sock <<<"$line"
+	if [ "$req" -eq 0 ]; then
+		echo "#   $server $mode: no answer at all in ${SECS} s"
+		fail "$server $mode: no answers"
+		ROWS+=("$(printf '%-18s %-9s %12s %9s %9s' "$server" "$mode" "0" "-" "FAILED")")
+		return 1
+	fi
 	local errs=$((n200 + nok + sock))
 	RPS["$server|$mode"]=$rps
 	P99["$server|$mode"]=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
