@@ -140,7 +140,8 @@ demo: deps
 	@$(MAKE) --no-print-directory SAN=0 all
 	@ONCE=$(ONCE) ./scripts/demo
 
-bench: deps
+bench:
+	@./scripts/install-deps bench
 	@$(MAKE) --no-print-directory SAN=0 all $(BENCH_BIN)
 	@./bench/run
 
