@@ -128,6 +128,9 @@ build/bench/%: bench/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS)
 
+# The ceiling of bench/status.sh is a libmicrohttpd server.
+build/bench/canned: WATCH_LIBS += -lmicrohttpd
+
 deps:
 	@./scripts/install-deps
 

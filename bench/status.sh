@@ -29,6 +29,10 @@
 #     answers GET.  Before each run a sample of answers is checked in full
 #     (status, serial, good/revoked, signature) with `ocspgen.py check`;
 #     a server that fails it is not timed.
+#     The ceiling, run first: build/bench/canned, libmicrohttpd (the
+#     server library of fe-status) on 2 threads answering everything with
+#     one pre-signed response, loaded the same way: what wrk, status.lua
+#     and the HTTP library allow on these cores.
 #  4. fe-status, when $FE_BIN/fe-status exists: `request` makes its
 #     delegated keys and signing requests, fe-signer signs them, one PEM
 #     bundle (sub-roots, the issued certificates, the responder
@@ -157,26 +161,31 @@ ROWS=()
 # bench_run SERVER MODE URL: one timed wrk run (MODE: "POST c1", "POST
 # c50", "GET c50") after a checked sample.
 bench_run() {
-	local server=$1 mode=$2 url=$3 m t c out line
+	local server=$1 mode=$2 url=$3 nocheck=${4:-} m t c out line
 	case $mode in
 	"POST c1") m=post t=1 c=1 ;;
 	"POST c50") m=post t=2 c=50 ;;
 	"GET c50") m=get t=2 c=50 ;;
+	"POST c50 nochk") m=post t=2 c=50 ;;
 	esac
-	if ! out=$($PY "$GEN" check "$url" "$m" "$WORK/ocsp" 8 2>&1); then
+	if [ -n "$nocheck" ]; then
+		out="(none: the same bytes for every request)"
+	elif ! out=$($PY "$GEN" check "$url" "$m" "$WORK/ocsp" 8 2>&1); then
 		if [ "$m" = get ] && [[ $server != fe-status* ]]; then
 			# a peer without GET has no GET run; fe-status must
 			# answer GET (RFC 5019 2.1.1)
 			echo "#   $server $mode: no GET ($out)"
-			ROWS+=("$(printf '%-18s %-9s %12s %9s %9s' "$server" "$mode" "-" "-" "no GET")")
+			ROWS+=("$(printf '%-18s %-14s %12s %9s %9s' "$server" "$mode" "-" "-" "no GET")")
 		else
 			echo "#   $server $mode: wrong answers: $out"
 			fail "$server $mode: $out"
-			ROWS+=("$(printf '%-18s %-9s %12s %9s %9s' "$server" "$mode" "-" "-" "FAILED")")
+			ROWS+=("$(printf '%-18s %-14s %12s %9s %9s' "$server" "$mode" "-" "-" "FAILED")")
 		fi
 		return 1
 	fi
-	line=$(STATUS_MODE=$m STATUS_REQS="$WORK/ocsp/requests.bin" \
+	local nochk=0
+	[[ $mode == *nochk ]] && nochk=1
+	line=$(STATUS_NOCHECK=$nochk STATUS_MODE=$m STATUS_REQS="$WORK/ocsp/requests.bin" \
 	    STATUS_PATHS="$WORK/ocsp/get-paths.txt" \
 	    wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$LUA" "$url" 2>&1 |
 	    tee "$WORK/wrk-${server// /_}-${mode// /_}.out" | grep '^STATUS-RESULT') || {
@@ -189,13 +198,13 @@ bench_run() {
 	if [ "$req" -eq 0 ]; then
 		echo "#   $server $mode: no answer at all in ${SECS} s"
 		fail "$server $mode: no answers"
-		ROWS+=("$(printf '%-18s %-9s %12s %9s %9s' "$server" "$mode" "0" "-" "FAILED")")
+		ROWS+=("$(printf '%-18s %-14s %12s %9s %9s' "$server" "$mode" "0" "-" "FAILED")")
 		return 1
 	fi
 	local errs=$((n200 + nok + sock))
 	RPS["$server|$mode"]=$rps
 	P99["$server|$mode"]=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
-	ROWS+=("$(printf '%-18s %-9s %12.0f %9s %9d' "$server" "$mode" "$rps" "${P99["$server|$mode"]}" "$errs")")
+	ROWS+=("$(printf '%-18s %-14s %12.0f %9s %9d' "$server" "$mode" "$rps" "${P99["$server|$mode"]}" "$errs")")
 	echo "#   $server $mode: $req responses, $(printf '%.0f' "$rps")/s, p99 ${P99["$server|$mode"]} ms, errors $errs (non-200 $n200, not successful $nok, socket $sock); sample check $out"
 	[ "$errs" -eq 0 ] || echo "#   (errors are not successful answers; the rate counts them)"
 }
@@ -204,7 +213,7 @@ command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps)"
 command -v cfssl >/dev/null || die "cfssl is not installed (golang-cfssl, scripts/install-deps)"
 command -v ss >/dev/null || die "ss (iproute2) is needed"
 $PY -c 'import cryptography' 2>/dev/null || die "$PY lacks python3-cryptography"
-make -C "$FE_ROOT" -s SAN=0 build/bench/mkcerts >/dev/null || die "build of build/bench/mkcerts failed"
+make -C "$FE_ROOT" -s SAN=0 build/bench/mkcerts build/bench/canned >/dev/null || die "build of build/bench/mkcerts and canned failed"
 make -C "$FE_ROOT" -s SAN=0 build/bin/fe build/bin/fe-signer >/dev/null || die "build of fe and fe-signer failed"
 if make -C "$FE_ROOT" -n SAN=0 build/bin/fe-status >/dev/null 2>&1; then
 	make -C "$FE_ROOT" -s SAN=0 build/bin/fe-status >/dev/null || fail "build of fe-status failed"
@@ -245,7 +254,22 @@ sig sign -o "$WORK/ocsp/resp.pem" "$WORK/ocsp/resp.req" 2>"$WORK/resp.sign" ||
 echo "# OCSP inputs: $(cat "$WORK/ocspgen.out"); setup took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s"
 echo
 
-# ---- 2. openssl ocsp, a fresh responder for every run
+# ---- 2. the ceiling: libmicrohttpd with one canned OCSP response
+sed -n 2p "$WORK/ocsp/cfssl.txt" | base64 -d >"$WORK/ocsp/canned.der"
+port=$(free_port)
+start "$WORK/canned.log" "$FE_BENCH/canned" "$port" 2 "$WORK/ocsp/canned.der"
+pid=$SPID
+if wait_ready "$WORK/canned.log" "$pid"; then
+	for mode in "POST c1" "POST c50" "GET c50" "POST c50 nochk"; do
+		bench_run "canned (MHD)" "$mode" "http://127.0.0.1:$port/" nocheck
+	done
+else
+	fail "build/bench/canned did not start"; sed 's/^/#   /' "$WORK/canned.log"
+fi
+stop "$pid"
+echo "#   (canned: build/bench/canned, libmicrohttpd, 2 threads, the same $(stat -c %s "$WORK/ocsp/canned.der")-byte response to everything: the ceiling of wrk, status.lua and the HTTP library here; \"nochk\": without status.lua's response() check, whose errors column is then not counted)"
+
+# ---- 3. openssl ocsp, a fresh responder for every run
 for mode in "POST c1" "POST c50" "GET c50"; do
 	port=$(free_port)
 	start "$WORK/openssl.log" openssl ocsp -index "$WORK/ocsp/index.txt" \
@@ -262,7 +286,7 @@ for mode in "POST c1" "POST c50" "GET c50"; do
 done
 echo "#   (openssl ocsp -multi $MULTI -resp_key_id -ndays 7, a fresh responder per run)"
 
-# ---- 3. cfssl ocspserve
+# ---- 4. cfssl ocspserve
 port=$(free_port)
 start "$WORK/cfssl.log" cfssl ocspserve -address 127.0.0.1 -port "$port" \
     -responses "$WORK/ocsp/cfssl.txt" -loglevel 3
@@ -276,7 +300,7 @@ else
 fi
 stop "$pid"
 
-# ---- 4. fe-status
+# ---- 5. fe-status
 # fe_status_setup DIR [REDIS-LINES]: status.ini, delegated keys, their
 # certificates from fe-signer, the bundle loaded.  Port in $FE_PORT.
 fe_status_setup() {
@@ -357,11 +381,11 @@ else
 	echo "# fe-status: not built ($FE_BIN/fe-status does not exist); openssl and cfssl only"
 fi
 
-# ---- 5. the table, the ratios, the verdict
+# ---- 6. the table, the ratios, the verdict
 echo
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-18s %-9s %12s %9s %9s\n' server mode "responses/s" "p99 ms" errors
+printf '%-18s %-14s %12s %9s %9s\n' server mode "responses/s" "p99 ms" errors
 for r in "${ROWS[@]}"; do echo "$r"; done
 echo
 ratio() {
@@ -373,10 +397,10 @@ ratio() {
 	fi
 }
 if [ -n "$FE" ]; then
-	printf '%-9s %18s %18s\n' mode "fe-status/openssl" "fe-status/cfssl"
+	printf '%-9s %18s %18s %18s\n' mode "fe-status/openssl" "fe-status/cfssl" "fe-status/canned"
 	for mode in "POST c1" "POST c50" "GET c50"; do
-		printf '%-9s %18s %18s\n' "$mode" "$(ratio fe-status "openssl ocsp" "$mode")" \
-		    "$(ratio fe-status "cfssl ocspserve" "$mode")"
+		printf '%-9s %18s %18s %18s\n' "$mode" "$(ratio fe-status "openssl ocsp" "$mode")" \
+		    "$(ratio fe-status "cfssl ocspserve" "$mode")" "$(ratio fe-status "canned (MHD)" "$mode")"
 	done
 	echo
 	r=${RPS["fe-status|POST c50"]:-0} p=${P99["fe-status|POST c50"]:-999}
@@ -392,6 +416,9 @@ else
 	o=${RPS["openssl ocsp|POST c50"]:-} c=${RPS["cfssl ocspserve|POST c50"]:-}
 	[ -n "$o" ] && [ -n "$c" ] &&
 		echo "the goal in these peers' terms: $GOAL_RPS/s is $(awk -v o="$o" -v g="$GOAL_RPS" 'BEGIN { printf "%.1f", g / o }')x openssl ocsp; ${GOAL_X_CFSSL}x cfssl is $(awk -v c="$c" -v x="$GOAL_X_CFSSL" 'BEGIN { printf "%.0f", c * x }')/s"
+	k=${RPS["canned (MHD)|POST c50"]:-}
+	[ -n "$k" ] &&
+		echo "the ceiling here (canned, POST c50): $(printf '%.0f' "$k")/s, $(awk -v k="$k" -v g="$GOAL_RPS" 'BEGIN { printf "%.2f", k / g }')x the goal's $GOAL_RPS/s"
 fi
 echo "errors: answers that were not HTTP 200 with an OCSP \"successful\" response, plus socket errors (counted in responses/s)"
 exit $failed
