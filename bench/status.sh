@@ -42,17 +42,17 @@
 #     own.
 #
 # openssl ocsp (3.0) serves one request per connection (HTTP/1.0, then it
-# closes) in one process, or in N with -multi N.  wrk opens one connection
-# and closes it without a request before every run, to check the address,
-# and openssl's responder then waits on that connection for ever: it
-# blocks the only process, or one of the -multi N.  So each openssl run
-# gets a fresh responder with -multi BENCH_OPENSSL_MULTI (3: two
-# processes for two cores and one for wrk's probe) and -resp_key_id
-# -ndays 7 (responder ID by key hash and a nextUpdate, as cfssl's and
-# RFC 5019 responses have).  Tried on 2 cores at 50 connections: -multi 1
-# answers nothing (the probe holds it), 2 about 5,500/s (one process
-# left), 3, 4, 5 and 8 from 7,600 to 10,200/s, within this machine's
-# noise of each other; 3 was the best.
+# closes) in one process, or in N with -multi N.  A process whose client
+# closes a connection without a request, or before the answer, spins on
+# it at 100 % of a core for ever.  wrk does that twice: its wrk.resolve
+# connects and closes to test the address (status.lua replaces it with a
+# plain look-up), and it closes its connections at the end of a run.  So
+# every openssl run gets a fresh responder, with -multi
+# BENCH_OPENSSL_MULTI (4), -resp_key_id and -ndays 7 (responder ID by key
+# hash and a nextUpdate, as cfssl's and RFC 5019 responses have).  Tried
+# here (3 s runs, the machine shared, load average about 3): without
+# -multi it answers at 1 connection but nothing at 50; at 50 connections
+# -multi 2 about 5,500/s, 3 about 8,000/s, 4 about 9,100/s.
 #
 # cfssl ocspserve 1.2.0 (Debian) answers GET with 400: it hands the path
 # with its leading "/" to the base64 decoder (no http.StripPrefix), so it
@@ -64,7 +64,7 @@
 # per second with p99 under 5 ms, and at least 5x cfssl.
 #
 # Environment: BENCH_SECONDS (10), BENCH_STATUS_N (10000),
-# BENCH_STATUS_REVOKE_EVERY (32), BENCH_OPENSSL_MULTI (3), BENCH_REDIS=1,
+# BENCH_STATUS_REVOKE_EVERY (32), BENCH_OPENSSL_MULTI (4), BENCH_REDIS=1,
 # BENCH_KEEP=1 keeps the work directory; FE_BIN (build/bin).
 # Exit status 1 when a run failed (a server that would not start or gave
 # wrong answers); a missed goal does not change it.  Not part of
@@ -80,7 +80,7 @@ FE_BENCH=$FE_ROOT/build/bench
 N=${BENCH_STATUS_N:-10000}
 EVERY=${BENCH_STATUS_REVOKE_EVERY:-32}
 SECS=${BENCH_SECONDS:-10}
-MULTI=${BENCH_OPENSSL_MULTI:-3}
+MULTI=${BENCH_OPENSSL_MULTI:-4}
 LUA=$FE_ROOT/bench/status.lua
 GEN=$FE_ROOT/bench/ocspgen.py
 GOAL_RPS=70000
@@ -134,7 +134,7 @@ free_port() {
 	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 # wait_listen PORT PID: until something listens on PORT (without
-# connecting: a connection without a request blocks openssl ocsp).
+# connecting: a connection without a request makes openssl ocsp spin).
 wait_listen() {
 	local port=$1 pid=$2 i
 	for i in $(seq 1 100); do
@@ -154,6 +154,18 @@ wait_ready() {
 	done
 	return 1
 }
+
+# cpu_ticks PID: user + system clock ticks of PID and its children
+# (openssl ocsp -multi), all threads.
+cpu_ticks() {
+	local p t=0 v
+	for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
 
 # Results: one row per run.
 declare -A RPS P99
@@ -185,6 +197,8 @@ bench_run() {
 	fi
 	local nochk=0
 	[[ $mode == *nochk ]] && nochk=1
+	local c0 c1
+	c0=$(cpu_ticks "$CUR_PID")
 	line=$(STATUS_NOCHECK=$nochk STATUS_MODE=$m STATUS_REQS="$WORK/ocsp/requests.bin" \
 	    STATUS_PATHS="$WORK/ocsp/get-paths.txt" \
 	    wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$LUA" "$url" 2>&1 |
@@ -193,6 +207,7 @@ bench_run() {
 		sed 's/^/#   /' "$WORK/wrk-${server// /_}-${mode// /_}.out" | tail -5
 		return 1
 	}
+	c1=$(cpu_ticks "$CUR_PID")
 	# STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful socket
 	read -r _ req _ rps _ p99 n200 nok sock <<<"$line"
 	if [ "$req" -eq 0 ]; then
@@ -204,7 +219,10 @@ bench_run() {
 	local errs=$((n200 + nok + sock))
 	RPS["$server|$mode"]=$rps
 	P99["$server|$mode"]=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
-	ROWS+=("$(printf '%-18s %-14s %12.0f %9s %9d' "$server" "$mode" "$rps" "${P99["$server|$mode"]}" "$errs")")
+	local cpu_s percpu
+	cpu_s=$(awk -v a="$c0" -v b="$c1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
+	percpu=$(awk -v r="$req" -v c="$cpu_s" 'BEGIN { if (c > 0) printf "%.0f", r / c; else print "-" }')
+	ROWS+=("$(printf '%-18s %-14s %12.0f %9s %9d %9s %11s' "$server" "$mode" "$rps" "${P99["$server|$mode"]}" "$errs" "$cpu_s" "$percpu")")
 	echo "#   $server $mode: $req responses, $(printf '%.0f' "$rps")/s, p99 ${P99["$server|$mode"]} ms, errors $errs (non-200 $n200, not successful $nok, socket $sock); sample check $out"
 	[ "$errs" -eq 0 ] || echo "#   (errors are not successful answers; the rate counts them)"
 }
@@ -258,7 +276,7 @@ echo
 sed -n 2p "$WORK/ocsp/cfssl.txt" | base64 -d >"$WORK/ocsp/canned.der"
 port=$(free_port)
 start "$WORK/canned.log" "$FE_BENCH/canned" "$port" 2 "$WORK/ocsp/canned.der"
-pid=$SPID
+pid=$SPID CUR_PID=$SPID
 if wait_ready "$WORK/canned.log" "$pid"; then
 	for mode in "POST c1" "POST c50" "GET c50" "POST c50 nochk"; do
 		bench_run "canned (MHD)" "$mode" "http://127.0.0.1:$port/" nocheck
@@ -276,7 +294,7 @@ for mode in "POST c1" "POST c50" "GET c50"; do
 	    -port "$port" -rsigner "$WORK/ocsp/resp.pem" \
 	    -rkey "$WORK/ocsp/resp.key" -CA "$C/server.pem" -ndays 7 \
 	    -resp_key_id -multi "$MULTI"
-	pid=$SPID
+	pid=$SPID CUR_PID=$SPID
 	if wait_listen "$port" "$pid"; then
 		bench_run "openssl ocsp" "$mode" "http://127.0.0.1:$port/"
 	else
@@ -290,7 +308,7 @@ echo "#   (openssl ocsp -multi $MULTI -resp_key_id -ndays 7, a fresh responder p
 port=$(free_port)
 start "$WORK/cfssl.log" cfssl ocspserve -address 127.0.0.1 -port "$port" \
     -responses "$WORK/ocsp/cfssl.txt" -loglevel 3
-pid=$SPID
+pid=$SPID CUR_PID=$SPID
 if wait_listen "$port" "$pid"; then
 	for mode in "POST c1" "POST c50" "GET c50"; do
 		bench_run "cfssl ocspserve" "$mode" "http://127.0.0.1:$port/"
@@ -327,7 +345,7 @@ fe_status_setup() {
 fe_status_runs() {
 	local name=$1 dir=$2 pid
 	start "$dir/serve.log" "$FE_BIN/fe-status" -c "$dir/status.ini" serve
-	pid=$SPID
+	pid=$SPID CUR_PID=$SPID
 	if wait_ready "$dir/serve.log" "$pid"; then
 		for mode in "POST c1" "POST c50" "GET c50"; do
 			bench_run "$name" "$mode" "http://127.0.0.1:$FE_PORT/"
@@ -356,7 +374,7 @@ if [ -x "$FE_BIN/fe-status" ]; then
 			start "$WORK/redis/redis.log" redis-server --bind 127.0.0.1 \
 			    --port "$rport" --dir "$WORK/redis" --save '' \
 			    --appendonly no --protected-mode yes
-			rpid=$SPID
+			rpid=$SPID CUR_PID=$SPID
 			if wait_listen "$rport" "$rpid" &&
 			    fe_status_setup "$WORK/fe-pub" "$(printf '[redis]\nurl = 127.0.0.1:%s\nrole = publish' "$rport")" &&
 			    "$FE_BIN/fe-status" -c "$WORK/fe-pub/status.ini" load "$WORK/fe-pub/bundle.pem" \
@@ -385,7 +403,7 @@ fi
 echo
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-18s %-14s %12s %9s %9s\n' server mode "responses/s" "p99 ms" errors
+printf '%-18s %-14s %12s %9s %9s %9s %11s\n' server mode "responses/s" "p99 ms" errors "srv CPU s" "resp/CPU s"
 for r in "${ROWS[@]}"; do echo "$r"; done
 echo
 ratio() {
@@ -420,5 +438,7 @@ else
 	[ -n "$k" ] &&
 		echo "the ceiling here (canned, POST c50): $(printf '%.0f' "$k")/s, $(awk -v k="$k" -v g="$GOAL_RPS" 'BEGIN { printf "%.2f", k / g }')x the goal's $GOAL_RPS/s"
 fi
+echo "srv CPU s: user + system time of the server's processes during the run; resp/CPU s: responses per second of it,"
+echo "which the machine's other load changes less than responses/s (the load average is above)"
 echo "errors: answers that were not HTTP 200 with an OCSP \"successful\" response, plus socket errors (counted in responses/s)"
 exit $failed
