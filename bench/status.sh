@@ -155,17 +155,19 @@ wait_ready() {
 	return 1
 }
 
-# cpu_ticks PID: user + system clock ticks of PID and its children
-# (openssl ocsp -multi), all threads.
+# cpu_ticks PID...: user + system clock ticks of the PIDs and their
+# children (openssl ocsp -multi), all threads.
 cpu_ticks() {
 	local p t=0 v
-	for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+	for p in "$@" $(for v in "$@"; do pgrep -P "$v"; done 2>/dev/null); do
 		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
 		t=$((t + ${v:-0}))
 	done
 	echo "$t"
 }
 HZ=$(getconf CLK_TCK)
+CUR_PID=
+EXTRA_PID=   # redis-server's, counted with fe-status's in the redis runs
 
 # Results: one row per run.
 declare -A RPS P99
@@ -198,7 +200,7 @@ bench_run() {
 	local nochk=0
 	[[ $mode == *nochk ]] && nochk=1
 	local c0 c1
-	c0=$(cpu_ticks "$CUR_PID")
+	c0=$(cpu_ticks $CUR_PID $EXTRA_PID)
 	line=$(STATUS_NOCHECK=$nochk STATUS_MODE=$m STATUS_REQS="$WORK/ocsp/requests.bin" \
 	    STATUS_PATHS="$WORK/ocsp/get-paths.txt" \
 	    wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$LUA" "$url" 2>&1 |
@@ -207,7 +209,7 @@ bench_run() {
 		sed 's/^/#   /' "$WORK/wrk-${server// /_}-${mode// /_}.out" | tail -5
 		return 1
 	}
-	c1=$(cpu_ticks "$CUR_PID")
+	c1=$(cpu_ticks $CUR_PID $EXTRA_PID)
 	# STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful socket
 	read -r _ req _ rps _ p99 n200 nok sock <<<"$line"
 	if [ "$req" -eq 0 ]; then
@@ -385,7 +387,9 @@ if [ -x "$FE_BIN/fe-status" ]; then
 				# the publisher's state reaches it through redis
 				"$FE_BIN/fe-status" -c "$WORK/fe-redis/status.ini" load \
 				    "$WORK/fe-redis/bundle.pem" >"$WORK/fe-redis/load.out" 2>&1
+				EXTRA_PID=$rpid
 				fe_status_runs "fe-status+redis" "$WORK/fe-redis"
+				EXTRA_PID=
 			else
 				fail "fe-status with redis: setup failed"
 				tail -5 "$WORK"/fe-pub/load.out "$WORK"/redis/redis.log 2>/dev/null | sed 's/^/#   /'
@@ -438,7 +442,7 @@ else
 	[ -n "$k" ] &&
 		echo "the ceiling here (canned, POST c50): $(printf '%.0f' "$k")/s, $(awk -v k="$k" -v g="$GOAL_RPS" 'BEGIN { printf "%.2f", k / g }')x the goal's $GOAL_RPS/s"
 fi
-echo "srv CPU s: user + system time of the server's processes during the run; resp/CPU s: responses per second of it,"
+echo "srv CPU s: user + system time of the server's processes (and redis-server's for fe-status+redis) during the run; resp/CPU s: responses per second of it,"
 echo "which the machine's other load changes less than responses/s (the load average is above)"
 echo "errors: answers that were not HTTP 200 with an OCSP \"successful\" response, plus socket errors (counted in responses/s)"
 exit $failed
