@@ -145,6 +145,9 @@ build/bench/%: bench/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS)
 
+# The ceiling of bench/status.sh is a libmicrohttpd server.
+build/bench/canned: WATCH_LIBS += -lmicrohttpd
+
 deps:
 	@./scripts/install-deps
 
@@ -157,7 +160,8 @@ demo: deps
 	@$(MAKE) --no-print-directory SAN=0 all
 	@ONCE=$(ONCE) ./scripts/demo
 
-bench: deps
+bench:
+	@./scripts/install-deps bench
 	@$(MAKE) --no-print-directory SAN=0 all $(BENCH_BIN)
 	@./bench/run
 
