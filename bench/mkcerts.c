@@ -109,8 +109,7 @@ main(int argc, char **argv)
 	struct sign_result *res;
 	char run[32], (*serials)[2 * SERIAL_MAX + 1];
 	size_t n, batch, every, i, k, m, nrev = 0;
-	uint8_t *der;
-	size_t derlen;
+	struct engine_crls crls = { NULL, 0 };
 	double t0, t_issue, t_rev;
 	FILE *certs, *crl;
 
@@ -188,16 +187,17 @@ main(int argc, char **argv)
 		}
 		nrev++;
 	}
-	if (engine_crl(e, "server", &der, &derlen, &err) != 0) {
-		fprintf(stderr, "mkcerts: crl: %s\n", err.msg);
+	if (engine_crl(e, "server", &crls, &err) != 0 || crls.n != 1) {
+		fprintf(stderr, "mkcerts: crl: %s\n", crls.n > 1 ?
+		    "the server sub-root is partitioned" : err.msg);
 		return 1;
 	}
 	t_rev = now_s() - t0;
 	crl = open_out(argv[8], "server.crl");
-	if (PEM_write(crl, "X509 CRL", "", der, (long)derlen) <= 0 ||
-	    fclose(crl) != 0)
+	if (PEM_write(crl, "X509 CRL", "", crls.v[0].der,
+	    (long)crls.v[0].len) <= 0 || fclose(crl) != 0)
 		fe_fatal("server.crl: write failed");
-	free(der);
+	engine_crls_clear(&crls);
 
 	printf("issued: %zu\nseconds: %.3f\nrate: %.1f\n", n, t_issue,
 	    (double)n / t_issue);

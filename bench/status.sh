@@ -330,6 +330,7 @@ fe_status_setup() {
 	{
 		printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nthreads = 2\n' \
 		    "$dir/state" "$C/root.pem" "$FE_PORT"
+		printf '\n[issuer server]\ncert = %s\ncrl_url = http://crl.example.org/server.crl\n' "$C/server.pem"
 		[ -n "$extra" ] && printf '\n%s\n' "$extra"
 	} >"$dir/status.ini"
 	"$FE_BIN/fe-status" -c "$dir/status.ini" request -o "$dir/req" \
@@ -378,18 +379,23 @@ if [ -x "$FE_BIN/fe-status" ]; then
 			    --appendonly no --protected-mode yes
 			rpid=$SPID CUR_PID=$SPID
 			if wait_listen "$rport" "$rpid" &&
-			    fe_status_setup "$WORK/fe-pub" "$(printf '[redis]\nurl = 127.0.0.1:%s\nrole = publish' "$rport")" &&
+			    fe_status_setup "$WORK/fe-pub" "$(printf '[redis]\naddress = 127.0.0.1:%s\nrole = publish' "$rport")" &&
 			    "$FE_BIN/fe-status" -c "$WORK/fe-pub/status.ini" load "$WORK/fe-pub/bundle.pem" \
-			    >"$WORK/fe-pub/load.out" 2>&1 &&
-			    fe_status_setup "$WORK/fe-redis" "$(printf '[redis]\nurl = 127.0.0.1:%s\nrole = serve' "$rport")"; then
-				# the serving instance answers from redis only: its
-				# own bundle (its responder certificates) is loaded,
-				# the publisher's state reaches it through redis
-				"$FE_BIN/fe-status" -c "$WORK/fe-redis/status.ini" load \
-				    "$WORK/fe-redis/bundle.pem" >"$WORK/fe-redis/load.out" 2>&1
+			    >"$WORK/fe-pub/load.out" 2>&1; then
+				# the publisher signs and writes every response to
+				# redis once; the copy measured keeps no state and
+				# no key and answers from redis only
+				start "$WORK/fe-pub/serve.log" "$FE_BIN/fe-status" -c "$WORK/fe-pub/status.ini" serve
+				ppid_=$SPID
+				for _ in $(seq 300); do grep -q 'published to redis' "$WORK/fe-pub/serve.log" && break; sleep 0.1; done
+				mkdir -p "$WORK/fe-redis/state"
+				FE_PORT=$(free_port)
+				printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nthreads = 2\n\n[issuer server]\ncert = %s\n\n[redis]\naddress = 127.0.0.1:%s\nrole = serve\n' \
+				    "$WORK/fe-redis/state" "$C/root.pem" "$FE_PORT" "$C/server.pem" "$rport" >"$WORK/fe-redis/status.ini"
 				EXTRA_PID=$rpid
 				fe_status_runs "fe-status+redis" "$WORK/fe-redis"
 				EXTRA_PID=
+				stop "$ppid_"
 			else
 				fail "fe-status with redis: setup failed"
 				tail -5 "$WORK"/fe-pub/load.out "$WORK"/redis/redis.log 2>/dev/null | sed 's/^/#   /'
