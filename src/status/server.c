@@ -1451,6 +1451,14 @@ pub_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		size_t len = 0;
 		struct fe_err err;
 
+		/* answered on the second call: a response queued while
+		 * libmicrohttpd still looks for a body makes it close the
+		 * connection (no keep-alive) */
+		if (*con_cls == NULL) {
+			*con_cls = fe_calloc(1, sizeof(struct conn));
+			return MHD_YES;
+		}
+
 		int cr;
 
 		if ((cr = crl_get(s, conn, url)) != -1)
