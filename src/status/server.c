@@ -7,8 +7,9 @@
  * included) built once, so the hot path is: parse the request, find the
  * issuer and the serial, queue the prepared response.  The cache is rebuilt
  * whenever the status store changes (a bundle here, or another process's
- * commit seen through PRAGMA data_version) and every minute (so that
- * Cache-Control max-age never promises more than nextUpdate); signatures
+ * commit seen through PRAGMA data_version), when a responder certificate
+ * it used expires, and every REFRESH_SECS (so that Cache-Control max-age
+ * never promises more than nextUpdate); signatures
  * whose inputs did not change are reused.  A request with a nonce, or for a
  * serial not in the cache, is answered by looking it up and signing on the
  * spot.
@@ -46,7 +47,12 @@
 #include "status/server.h"
 #include "store/statusdb.h"
 
-#define REFRESH_SECS 60          /* cache and header rebuild */
+/* The cache is rebuilt when the store changes and every REFRESH_SECS (for
+ * Cache-Control max-age, which is set to end REFRESH_SECS before
+ * nextUpdate); rarely, since a rebuild of many responses takes a core for
+ * a moment.  Alarms and renewals are checked every CHECK_SECS. */
+#define REFRESH_SECS 900
+#define CHECK_SECS 60
 #define MAX_POST (64u << 20)     /* admin: a bundle */
 #define HTTP_DATE 64
 
@@ -87,6 +93,7 @@ struct crlent {
 struct cache {
 	struct ctab t[STATUSDB_MAX_ISSUERS];
 	size_t n;
+	int64_t until;                   /* first responder notAfter */
 	struct crlent *crl;
 	size_t ncrl;
 	struct MHD_Response *crl_list;   /* the CCADB JSON array */
@@ -509,6 +516,8 @@ cache_build(struct status *s, struct cache *old, struct cache **out,
 			    &t->id[h], err)) != 0)
 				goto fail;
 		if ((d = responder_for(s, t->issuer)) != NULL) {
+			if (c->until == 0 || d->not_after < c->until)
+				c->until = d->not_after;
 			t->rcert = d->cert;
 			t->rkey = d->key;
 			X509_up_ref(t->rcert);
@@ -1823,7 +1832,7 @@ int
 status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 {
 	bool stale[STATUSDB_MAX_ISSUERS] = { false };
-	int64_t last = 0, v, now;
+	int64_t last = 0, last_check, v, now, until;
 	struct fe_err e2;
 	int rc = 0;
 
@@ -1848,7 +1857,7 @@ status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 	    s->c->admin[0] ? s->c->admin : "off");
 	fprintf(stderr, "fe-status: ready on http://%s%s\n", s->c->listen,
 	    s->c->ocsp_path);
-	last = fe_now_sec();
+	last = last_check = fe_now_sec();
 	while (!*stop) {
 		usleep(200 * 1000);
 		now = fe_now_sec();
@@ -1872,16 +1881,23 @@ status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 			}
 		}
 		pthread_mutex_unlock(&s->dblock);
-		if (s->dirty || now - last >= REFRESH_SECS) {
+		pthread_rwlock_rdlock(&s->cachelock);
+		until = s->cache != NULL ? s->cache->until : 0;
+		pthread_rwlock_unlock(&s->cachelock);
+		if (s->dirty || now - last >= REFRESH_SECS ||
+		    (until != 0 && now >= until)) {
 			s->dirty = 0;
 			if (refresh(s, false, &e2) != 0)
 				log_event(s, "cache.error", "%s", e2.msg);
+			last = now;
+		}
+		if (now - last_check >= CHECK_SECS) {
 			pthread_mutex_lock(&s->dblock);
 			if (requests_locked(s, &e2) != 0)
 				log_event(s, "delegate.error", "%s", e2.msg);
 			check_stale(s, stale);
 			pthread_mutex_unlock(&s->dblock);
-			last = now;
+			last_check = now;
 		}
 	}
 	log_event(s, "stop", "stopping");
