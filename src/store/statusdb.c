@@ -1303,29 +1303,38 @@ statusdb_crl_urls(struct statusdb *d, statusdb_crl_url_cb cb, void *arg,
 	return n;
 }
 
+/* Step st once; on a row copy its column col into *der (malloc'd).  The
+ * statement is reset either way; returns sqlite3_step's code. */
+static int
+step_blob(sqlite3_stmt *st, int col, uint8_t **der, size_t *len)
+{
+	int rc = sqlite3_step(st), n;
+
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, col);
+		*der = fe_malloc(n > 0 ? (size_t)n : 1);
+		if (n > 0)
+			memcpy(*der, sqlite3_column_blob(st, col), (size_t)n);
+		*len = (size_t)n;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int
 statusdb_crl_by_url(struct statusdb *d, const char *url, uint8_t **der,
     size_t *len, struct fe_err *err)
 {
 	sqlite3_stmt *st;
-	int rc, n;
+	int rc;
 
 	if (url[0] == '\0' || strlen(url) >= STATUSDB_URL_MAX)
 		return fe_err_set(err, "partition URI of %zu bytes (1 to %d)",
 		    strlen(url), STATUSDB_URL_MAX - 1);
 	st = stmt(d, S_CRL_BY_URL);
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_bytes(st, 0);
-		*der = fe_malloc(n > 0 ? (size_t)n : 1);
-		if (n > 0)
-			memcpy(*der, sqlite3_column_blob(st, 0), (size_t)n);
-		*len = (size_t)n;
-		sqlite3_reset(st);
+	if ((rc = step_blob(st, 0, der, len)) == SQLITE_ROW)
 		return 0;
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return fe_err_code(err, FE_ENOENT, "no CRL partition %.200s",
 		    url);
@@ -1338,7 +1347,7 @@ statusdb_crl_der(struct statusdb *d, const char *issuer, const char *part,
 {
 	sqlite3_stmt *st;
 	size_t i;
-	int rc, n;
+	int rc;
 
 	for (i = 0; i < d->niss; i++)
 		if (strcmp(d->iss[i].name, issuer) == 0)
@@ -1349,17 +1358,8 @@ statusdb_crl_der(struct statusdb *d, const char *issuer, const char *part,
 	st = stmt(d, S_CRL_NEWEST);
 	sqlite3_bind_int64(st, 1, d->iss[i].id);
 	sqlite3_bind_text(st, 2, part, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_bytes(st, 3);
-		*der = fe_malloc(n > 0 ? (size_t)n : 1);
-		if (n > 0)
-			memcpy(*der, sqlite3_column_blob(st, 3), (size_t)n);
-		*len = (size_t)n;
-		sqlite3_reset(st);
+	if ((rc = step_blob(st, 3, der, len)) == SQLITE_ROW)
 		return 0;
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return fe_err_code(err, FE_ENOENT, "sub-root %s: no CRL for "
 		    "partition '%.200s'", issuer, part);

@@ -24,24 +24,13 @@
 #include <openssl/x509v3.h>
 
 #include "pki/ocsp.h"
+#include "testx509.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z */
 
 static EVP_PKEY *ca_key, *resp_key, *leaf_key;
 static X509 *ca, *responder, *leaf;
 
-static void
-add_ext(X509 *x, X509 *iss, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&ctx, iss, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(e);
-	assert_int_equal(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 static X509 *
 mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,

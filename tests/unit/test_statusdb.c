@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "store/statusdb.h"
+#include "testx509.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z */
 #define NOW (T0 + 3600)
@@ -37,18 +38,6 @@ static X509 *root, *sub, *other, *leaf1, *leaf2, *forged, *foreign, *dup1,
 
 enum kind { K_CA, K_CA_CRLONLY, K_LEAF };
 
-static void
-add_ext(X509 *x, X509 *iss, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&ctx, iss, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(e);
-	assert_int_equal(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 /* Certificate for pk named cn, issued by iss (NULL: self-signed) but
  * signed with iss_key, which need not be iss's key. */

@@ -33,6 +33,7 @@
 
 #include "lib/seam.h"
 #include "pki/tsa.h"
+#include "testx509.h"
 
 extern char **environ;
 
@@ -44,18 +45,6 @@ static X509 *root, *sub, *tsa, *tsa_noncrit, *tsa_twoeku, *tsa_noku;
 static STACK_OF(X509) *chain;
 static char dir[] = "/tmp/fe-test-tsa.XXXXXX";
 
-static void
-add_ext(X509 *x, X509 *iss, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&ctx, iss, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	assert_non_null(e);
-	assert_int_equal(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 /* kind 0: CA; 1: TSA; 2: TSA, EKU not critical; 3: TSA with a second
  * EKU; 4: TSA without keyUsage. */
