@@ -116,9 +116,13 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	int threads = 2, opt;
+	long v;
+	char *end;
+
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt == 't' && atoi(optarg) > 0 && atoi(optarg) <= 256)
-			threads = atoi(optarg);
+		if (opt == 't' && (v = strtol(optarg, &end, 10)) > 0 &&
+		    v <= 256 && *end == '\0')
+			threads = (int)v;
 		else {
 			fprintf(stderr, "usage: hashtree [-t threads] DIR\n");
 			return 2;

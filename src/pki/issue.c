@@ -222,8 +222,6 @@ check_validity(const struct profile *p, const struct issuer *iss,
 	int64_t nb = now, na, secs, issuer_end;
 	uint64_t limit = p->max_days;
 	const char *why = "profile";
-	const ASN1_TIME *t;
-	struct tm tm;
 
 	if (r->days != 0) {
 		if (r->days > 100000)
@@ -249,10 +247,8 @@ check_validity(const struct profile *p, const struct issuer *iss,
 		    strcmp(why, "profile") == 0 ? "profile " : why,
 		    strcmp(why, "profile") == 0 ? p->name :
 		    " for TLS server certificates issued now");
-	t = X509_get0_notAfter(iss->cert);
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
+	if (asn1_time_secs(X509_get0_notAfter(iss->cert), &issuer_end) != 0)
 		return fe_err_ssl(err, "issuer %s: notAfter", iss->label);
-	issuer_end = (int64_t)timegm(&tm);
 	if (na > issuer_end)
 		return fe_err_code(err, FE_EPOLICY, "request %s: the "
 		    "certificate would outlive its issuer %s", r->id,

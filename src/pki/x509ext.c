@@ -7,6 +7,7 @@
  * encoded once with X509V3_EXT_i2d.
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -404,4 +405,15 @@ bad:
 	    "separated by commas", s);
 	X509_NAME_free(name);
 	return NULL;
+}
+
+int
+asn1_time_secs(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
 }

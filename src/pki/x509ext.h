@@ -34,6 +34,10 @@ X509_EXTENSION *ext_policies(const char (*oids)[64], size_t n,
 X509_EXTENSION *ext_san(const struct ext_names *names, bool critical,
     struct fe_err *err);
 X509_EXTENSION *ext_crl_dp(const char *url, struct fe_err *err);
+
+/* An ASN1_TIME (UTCTime or GeneralizedTime) as seconds since the epoch;
+ * -1 when t is NULL or does not parse. */
+int asn1_time_secs(const ASN1_TIME *t, int64_t *out);
 /* issuingDistributionPoint of a partitioned CRL (RFC 5280 5.2.5, BR 7.2.2):
  * critical, a distributionPoint fullName of the one URI url, and
  * onlyContainsUserCerts when only_user; no other field. */

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "lib/seam.h"
+#include "pki/x509ext.h"
 #include "status/bundle.h"
 
 static const struct {
@@ -181,19 +182,16 @@ crl_not_stale(const struct bundle_item *it, int64_t now, struct fe_err *err)
 {
 	const unsigned char *q = it->der;
 	X509_CRL *c = d2i_X509_CRL(NULL, &q, (long)it->len);
-	const ASN1_TIME *nu;
-	int day, sec, rc = 0;
-	ASN1_TIME *t = NULL;
+	int64_t nu;
+	int rc = 0;
 
 	if (c == NULL)
 		return fe_err_ssl(err, "CRL: does not parse as DER");
-	nu = X509_CRL_get0_nextUpdate(c);
-	if (nu != NULL && (t = ASN1_TIME_set(NULL, (time_t)now)) != NULL &&
-	    ASN1_TIME_diff(&day, &sec, t, nu) == 1 && (day < 0 || sec < 0))
+	/* a missing nextUpdate is refused by the store with its rule */
+	if (asn1_time_secs(X509_CRL_get0_nextUpdate(c), &nu) == 0 && nu < now)
 		rc = fe_err_code(err, FE_EPOLICY, "CRL is stale: its "
-		    "nextUpdate passed %d days %d seconds ago; refused",
-		    -day, -sec);
-	ASN1_TIME_free(t);
+		    "nextUpdate passed %lld seconds ago; refused",
+		    (long long)(now - nu));
 	X509_CRL_free(c);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/file.h"
 #include "lib/seam.h"
+#include "pki/x509ext.h"
 #include "status/delegate.h"
 
 #define PATH_LEN 4096
@@ -85,16 +86,6 @@ delegate_clear(struct delegate *d)
 	d->key = NULL;
 }
 
-static int64_t
-not_after_of(X509 *x)
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 int
 delegate_load(const char *state, enum delegate_kind kind, const char *label,
     struct delegate *out, struct fe_err *err)
@@ -127,7 +118,8 @@ delegate_load(const char *state, enum delegate_kind kind, const char *label,
 	}
 	d.kind = kind;
 	fe_snprintf(d.label, sizeof(d.label), "%s", label);
-	d.not_after = not_after_of(d.cert);
+	if (asn1_time_secs(X509_get0_notAfter(d.cert), &d.not_after) != 0)
+		d.not_after = 0;     /* treated as expired */
 	*out = d;
 	memset(&d, 0, sizeof(d));
 	rc = 0;
@@ -387,4 +379,51 @@ delegate_install(const char *state, X509 *cert, delegate_issuer_fn issuer_of,
 out:
 	delegate_clear(&d);
 	return rc;
+}
+
+int
+delegate_outbox(const char *state, delegate_outbox_cb cb, void *arg,
+    struct fe_err *err)
+{
+	char dir[PATH_LEN], id[DELEGATE_ID_MAX];
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	if (path_of(dir, err, "%s/keys/outbox", state) != 0)
+		return FE_EINVAL;
+	if ((d = opendir(dir)) == NULL)
+		return fe_err_sys(err, "%s", dir);
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 5 || l - 4 >= DELEGATE_ID_MAX ||
+		    strcmp(de->d_name + l - 4, ".req") != 0)
+			continue;
+		memcpy(id, de->d_name, l - 4);
+		id[l - 4] = '\0';
+		rc = cb(id, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+delegate_outbox_read(const char *state, const char *id, uint8_t **p,
+    size_t *len, struct fe_err *err)
+{
+	char path[PATH_LEN];
+	size_t n = strlen(id);
+
+	/* ids are ours (KIND-LABEL-HEX): nothing else names a file */
+	if (n == 0 || n >= DELEGATE_ID_MAX || strspn(id,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+	    != n)
+		return fe_err_code(err, FE_ENOENT, "no signing request %.64s",
+		    id);
+	if (path_of(path, err, "%s/keys/outbox/%s.req", state, id) != 0)
+		return FE_EINVAL;
+	if (access(path, F_OK) != 0)
+		return fe_err_code(err, FE_ENOENT, "no signing request %s", id);
+	return fe_read_file(path, 1 << 20, p, len, err);
 }

@@ -72,6 +72,16 @@ int delegate_request(const char *state, enum delegate_kind kind,
  * pending key, <0 when it does but is unfit (nothing is changed).
  * issuer_of(label) gives the sub-root a label stands for.
  */
+/* Call cb for the id of every signing request in keys/outbox; a non-zero
+ * cb return stops and is returned. */
+typedef int (*delegate_outbox_cb)(const char *id, void *arg);
+int delegate_outbox(const char *state, delegate_outbox_cb cb, void *arg,
+    struct fe_err *err);
+/* The signing request id (malloc'd *p); FE_ENOENT for an id that is not
+ * in the outbox or is not a well-formed id. */
+int delegate_outbox_read(const char *state, const char *id, uint8_t **p,
+    size_t *len, struct fe_err *err);
+
 typedef X509 *(*delegate_issuer_fn)(const char *label, void *arg);
 int delegate_install(const char *state, X509 *cert,
     delegate_issuer_fn issuer_of, void *arg, enum delegate_kind *kind,

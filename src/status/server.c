@@ -19,7 +19,6 @@
  * that nextUpdate the answer is tryLater, never a stale "good".
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -43,6 +42,7 @@
 #include "lib/seam.h"
 #include "pki/ocsp.h"
 #include "pki/tsa.h"
+#include "pki/x509ext.h"
 #include "status/bundle.h"
 #include "status/server.h"
 #include "store/statusdb.h"
@@ -212,7 +212,6 @@ cacheable(const uint8_t *der, size_t len, const char *type, int64_t tu,
 	uint8_t md[32];
 	char etag[2 * 32 + 3], lm[HTTP_DATE], ex[HTTP_DATE], cc[128];
 	int64_t age = nu - now - REFRESH_SECS;
-	size_t i;
 
 	r = MHD_create_response_from_buffer(len, (void *)der,
 	    MHD_RESPMEM_MUST_COPY);
@@ -220,8 +219,7 @@ cacheable(const uint8_t *der, size_t len, const char *type, int64_t tu,
 		return NULL;
 	(void)EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL);
 	etag[0] = '"';
-	for (i = 0; i < 32; i++)
-		sprintf(etag + 1 + 2 * i, "%02x", md[i]);
+	hex_encode(md, sizeof(md), etag + 1);
 	etag[65] = '"';
 	etag[66] = '\0';
 	http_date(tu, lm);
@@ -382,17 +380,12 @@ crl_times(const uint8_t *der, size_t len, int64_t *tu, int64_t *nu)
 {
 	const unsigned char *q = der;
 	X509_CRL *x = d2i_X509_CRL(NULL, &q, (long)len);
-	struct tm tm;
 	int rc = -1;
 
-	if (x != NULL && X509_CRL_get0_nextUpdate(x) != NULL &&
-	    ASN1_TIME_to_tm(X509_CRL_get0_lastUpdate(x), &tm) == 1) {
-		*tu = (int64_t)timegm(&tm);
-		if (ASN1_TIME_to_tm(X509_CRL_get0_nextUpdate(x), &tm) == 1) {
-			*nu = (int64_t)timegm(&tm);
-			rc = 0;
-		}
-	}
+	if (x != NULL &&
+	    asn1_time_secs(X509_CRL_get0_lastUpdate(x), tu) == 0 &&
+	    asn1_time_secs(X509_CRL_get0_nextUpdate(x), nu) == 0)
+		rc = 0;
 	X509_CRL_free(x);
 	return rc;
 }
@@ -580,18 +573,25 @@ redis_connect(const char *addr, struct fe_err *err)
 {
 	struct timeval tv = { 2, 0 };
 	const char *colon = strrchr(addr, ':');
-	char host[128];
+	char host[128], *end;
 	redisContext *r;
+	unsigned long port = 0;
 	size_t hl;
 
+	if (colon != NULL) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (errno != 0 || end == colon + 1 || *end != '\0')
+			port = 0;
+	}
 	if (colon == NULL || (hl = (size_t)(colon - addr)) == 0 ||
-	    hl >= sizeof(host)) {
+	    hl >= sizeof(host) || port == 0 || port > 65535) {
 		fe_err_set(err, "redis %s: expected HOST:PORT", addr);
 		return NULL;
 	}
 	memcpy(host, addr, hl);
 	host[hl] = '\0';
-	r = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	r = redisConnectWithTimeout(host, (int)port, tv);
 	if (r == NULL || r->err) {
 		fe_err_set(err, "redis %s: %s", addr, r ? r->errstr :
 		    "cannot connect");
@@ -606,25 +606,17 @@ static void
 redis_key(char out[RKEY_MAX], const struct ocsp_certid *id,
     const uint8_t *serial, size_t slen)
 {
-	static const char hexd[] = "0123456789abcdef";
-	size_t hl = ocsp_hash_len(id->hash), i, n = 0;
+	size_t hl = ocsp_hash_len(id->hash), n;
 
-	n += (size_t)sprintf(out, "ocsp:%d:", (int)id->hash);
-	for (i = 0; i < hl; i++) {
-		out[n++] = hexd[id->name_hash[i] >> 4];
-		out[n++] = hexd[id->name_hash[i] & 15];
-	}
+	fe_snprintf(out, RKEY_MAX, "ocsp:%d:", (int)id->hash);
+	n = strlen(out);
+	hex_encode(id->name_hash, hl, out + n);
+	n += 2 * hl;
 	out[n++] = ':';
-	for (i = 0; i < hl; i++) {
-		out[n++] = hexd[id->key_hash[i] >> 4];
-		out[n++] = hexd[id->key_hash[i] & 15];
-	}
+	hex_encode(id->key_hash, hl, out + n);
+	n += 2 * hl;
 	out[n++] = ':';
-	for (i = 0; i < slen; i++) {
-		out[n++] = hexd[serial[i] >> 4];
-		out[n++] = hexd[serial[i] & 15];
-	}
-	out[n] = '\0';
+	hex_encode(serial, slen, out + n);
 }
 
 static void
@@ -739,6 +731,29 @@ redis_tls_init(void)
 	(void)pthread_key_create(&redis_tls, redis_tls_free);
 }
 
+/* This thread's connection, made on first use; NULL when Redis cannot be
+ * reached. */
+static redisContext *
+redis_thread_conn(const struct status *s)
+{
+	struct fe_err err;
+	redisContext *r;
+
+	(void)pthread_once(&redis_once, redis_tls_init);
+	if ((r = pthread_getspecific(redis_tls)) == NULL &&
+	    (r = redis_connect(s->c->redis, &err)) != NULL)
+		(void)pthread_setspecific(redis_tls, r);
+	return r;
+}
+
+/* Drop this thread's broken connection; the next request reconnects. */
+static void
+redis_thread_drop(redisContext *r)
+{
+	redisFree(r);
+	(void)pthread_setspecific(redis_tls, NULL);
+}
+
 static enum MHD_Result send_ocsp_error(struct MHD_Connection *conn,
     int status);
 static enum MHD_Result send_text(struct MHD_Connection *conn,
@@ -755,23 +770,15 @@ redis_answer(struct status *s, struct MHD_Connection *conn,
 	enum MHD_Result ret;
 	char key[RKEY_MAX];
 	redisReply *rep;
-	struct fe_err err;
 	int64_t tu, nu, now = fe_now_sec();
 
 	redisContext *r;
 
-	(void)pthread_once(&redis_once, redis_tls_init);
-	if ((r = pthread_getspecific(redis_tls)) == NULL) {
-		if ((r = redis_connect(s->c->redis, &err)) == NULL)
-			return send_ocsp_error(conn, OCSP_ST_TRYLATER);
-		(void)pthread_setspecific(redis_tls, r);
-	}
+	if ((r = redis_thread_conn(s)) == NULL)
+		return send_ocsp_error(conn, OCSP_ST_TRYLATER);
 	redis_key(key, &req->id, req->id.serial, req->id.serial_len);
-	rep = redisCommand(r, "GET %s", key);
-	if (rep == NULL) {
-		/* the connection is gone; the next request reconnects */
-		redisFree(r);
-		(void)pthread_setspecific(redis_tls, NULL);
+	if ((rep = redisCommand(r, "GET %s", key)) == NULL) {
+		redis_thread_drop(r);
 		return send_ocsp_error(conn, OCSP_ST_TRYLATER);
 	}
 	if (rep->type != REDIS_REPLY_STRING || rep->len <= RHDR) {
@@ -803,24 +810,18 @@ redis_crl_get(struct status *s, struct MHD_Connection *conn, const char *url)
 	int ret = -1;
 	redisContext *r;
 	redisReply *rep;
-	struct fe_err err;
 	bool list = strcmp(url, s->c->crl_list_path) == 0;
 
 	if (strlen(url) >= STATUSDB_URL_MAX || (!list &&
 	    (strlen(url) < 5 || strcmp(url + strlen(url) - 4, ".crl") != 0)))
 		return ret;
-	(void)pthread_once(&redis_once, redis_tls_init);
-	if ((r = pthread_getspecific(redis_tls)) == NULL) {
-		if ((r = redis_connect(s->c->redis, &err)) == NULL)
-			return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-			    "the status store is unreachable");
-		(void)pthread_setspecific(redis_tls, r);
-	}
+	if ((r = redis_thread_conn(s)) == NULL)
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "the status store is unreachable");
 	rep = list ? redisCommand(r, "GET crl-list") :
 	    redisCommand(r, "GET crl:%s", url);
 	if (rep == NULL) {
-		redisFree(r);
-		(void)pthread_setspecific(redis_tls, NULL);
+		redis_thread_drop(r);
 		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the status store is unreachable");
 	}
@@ -992,8 +993,7 @@ load_bundle_locked(struct status *s, const char *name, const uint8_t *p,
 	int rc, r;
 
 	(void)EVP_Digest(p, len, md, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 8; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex_encode(md, 8, hex);
 	if ((rc = bundle_parse(name, p, len, &b, err)) != 0 ||
 	    (rc = bundle_apply(s->db, s->c->root, &b, fe_now_sec(), &st,
 	    err)) != 0) {
@@ -1082,43 +1082,47 @@ requests_locked(struct status *s, struct fe_err *err)
 	return 0;
 }
 
+struct copy_arg {
+	const struct status *s;
+	const char *outdir;
+	int n;
+	struct fe_err *err;
+};
+
+static int
+copy_request(const char *id, void *arg)
+{
+	struct copy_arg *a = arg;
+	char p[4096];
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	a->n++;
+	if (a->outdir == NULL)
+		return 0;
+	if (fe_snprintf_ok(p, sizeof(p), "%s/%s.req", a->outdir, id) != 0)
+		return fe_err_set(a->err, "%s: path too long", a->outdir);
+	if ((rc = delegate_outbox_read(a->s->c->state, id, &buf, &len,
+	    a->err)) != 0)
+		return rc;
+	rc = fe_write_file_atomic(p, buf, len, 0644, a->err);
+	free(buf);
+	return rc;
+}
+
 int
 status_requests(struct status *s, const char *outdir, struct fe_err *err)
 {
-	char dir[1100], p[2200];
-	struct dirent *de;
-	uint8_t *buf;
-	size_t len;
-	int rc, n = 0;
-	DIR *d;
+	struct copy_arg a = { s, outdir, 0, err };
+	int rc;
 
 	pthread_mutex_lock(&s->dblock);
 	rc = requests_locked(s, err);
 	pthread_mutex_unlock(&s->dblock);
-	if (rc != 0)
-		return rc;
-	fe_snprintf(dir, sizeof(dir), "%s/keys/outbox", s->c->state);
-	if ((d = opendir(dir)) == NULL)
-		return fe_err_sys(err, "%s", dir);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-
-		if (l < 5 || strcmp(de->d_name + l - 4, ".req") != 0)
-			continue;
-		n++;
-		if (outdir == NULL)
-			continue;
-		fe_snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if ((rc = fe_read_file(p, 1 << 20, &buf, &len, err)) != 0)
-			break;
-		fe_snprintf(p, sizeof(p), "%s/%s", outdir, de->d_name);
-		rc = fe_write_file_atomic(p, buf, len, 0644, err);
-		free(buf);
-		if (rc != 0)
-			break;
-	}
-	closedir(d);
-	return rc != 0 ? rc : n;
+	if (rc == 0)
+		rc = delegate_outbox(s->c->state, copy_request, &a, err);
+	return rc != 0 ? rc : a.n;
 }
 
 static void check_stale(struct status *s, bool *was);
@@ -1583,6 +1587,12 @@ done:
 
 static int refresh(struct status *s, bool log_it, struct fe_err *err);
 
+static int
+list_request(const char *id, void *arg)
+{
+	return buf_printf(arg, "%s\n", id) < 0 ? FE_EINVAL : 0;
+}
+
 static enum MHD_Result
 adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1591,50 +1601,36 @@ adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	struct status *s = cls;
 	struct conn *cc;
 	struct fe_err err;
-	char dir[1100], p[2200];
 	uint8_t *buf;
 	size_t len;
 
 	(void)version;
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/requests") == 0) {
 		struct buf out;
-		struct dirent *de;
 		enum MHD_Result ret;
-		DIR *d;
 
-		fe_snprintf(dir, sizeof(dir), "%s/keys/outbox", s->c->state);
 		buf_init(&out, 1 << 20);
-		if ((d = opendir(dir)) != NULL) {
-			while ((de = readdir(d)) != NULL) {
-				size_t l = strlen(de->d_name);
-
-				if (l > 4 && strcmp(de->d_name + l - 4,
-				    ".req") == 0)
-					(void)buf_printf(&out, "%.*s\n",
-					    (int)(l - 4), de->d_name);
-			}
-			closedir(d);
-		}
-		ret = send_bytes(conn, MHD_HTTP_OK, out.p ? (const void *)out.p : "",
-		    out.len, "text/plain; charset=utf-8", "no-store");
+		/* the one failure list_request can have */
+		fe_err_set(&err, "the list of signing requests is longer than "
+		    "1 MiB");
+		if (delegate_outbox(s->c->state, list_request, &out, &err) != 0)
+			ret = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "%s", err.msg);
+		else
+			ret = send_bytes(conn, MHD_HTTP_OK, out.p ?
+			    (const void *)out.p : "", out.len,
+			    "text/plain; charset=utf-8", "no-store");
 		buf_free(&out);
 		return ret;
 	}
 	if (strcmp(method, "GET") == 0 &&
 	    strncmp(url, "/requests/", 10) == 0) {
 		enum MHD_Result ret;
-		const char *id = url + 10;
 
-		if (strlen(id) == 0 || strlen(id) >= DELEGATE_ID_MAX ||
-		    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
-		    "UVWXYZ0123456789_-") != strlen(id))
-			return send_text(conn, MHD_HTTP_NOT_FOUND, "no such "
-			    "request");
-		fe_snprintf(p, sizeof(p), "%s/keys/outbox/%s.req",
-		    s->c->state, id);
-		if (fe_read_file(p, 1 << 20, &buf, &len, &err) != 0)
-			return send_text(conn, MHD_HTTP_NOT_FOUND, "no such "
-			    "request");
+		if (delegate_outbox_read(s->c->state, url + 10, &buf, &len,
+		    &err) != 0)
+			return send_text(conn, MHD_HTTP_NOT_FOUND, "%s",
+			    err.msg);
 		ret = send_bytes(conn, MHD_HTTP_OK, buf, len,
 		    "text/plain; charset=utf-8", "no-store");
 		free(buf);

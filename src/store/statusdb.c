@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "pki/x509ext.h"
 #include "store/migrate.h"
 #include "store/statusdb.h"
 
@@ -319,17 +320,6 @@ serial_hex(const ASN1_INTEGER *ai, char out[SERIAL_HEX_MAX], const char *what,
 	n = BN_bn2bin(bn, buf);
 	BN_free(bn);
 	hex_lower(buf, (size_t)n, out, SERIAL_HEX_MAX);
-	return 0;
-}
-
-static int
-time_of(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return -1;
-	*out = (int64_t)timegm(&tm);
 	return 0;
 }
 
@@ -648,7 +638,7 @@ statusdb_add_cert(struct statusdb *d, const uint8_t *der, size_t len,
 	    "certificate", err)) != 0)
 		goto out;
 	fe_snprintf(what, sizeof(what), "certificate serial %s", serial);
-	if (time_of(X509_get0_notAfter(x), &not_after) != 0) {
+	if (asn1_time_secs(X509_get0_notAfter(x), &not_after) != 0) {
 		rc = fe_err_set(err, "%s: notAfter does not parse", what);
 		goto out;
 	}
@@ -904,7 +894,7 @@ crl_replace(struct statusdb *d, struct sdb_issuer *s, const char *part,
 		if ((rc = serial_hex(X509_REVOKED_get0_serialNumber(r), serial,
 		    what, err)) != 0)
 			return rc;
-		if (time_of(X509_REVOKED_get0_revocationDate(r), &at) != 0)
+		if (asn1_time_secs(X509_REVOKED_get0_revocationDate(r), &at) != 0)
 			return fe_err_set(err, "%s: serial %s: revocationDate "
 			    "does not parse; refused", what, serial);
 		if ((rc = entry_reason(r, &reason, what, err)) != 0)
@@ -962,13 +952,13 @@ statusdb_add_crl(struct statusdb *d, const uint8_t *der, size_t len,
 	fe_snprintf(what, sizeof(what), "CRL %lld from %s%s%s%s",
 	    (long long)number, s->name, part[0] ? " (partition " : "", part,
 	    part[0] ? ")" : "");
-	if (time_of(X509_CRL_get0_lastUpdate(c), &this_update) != 0) {
+	if (asn1_time_secs(X509_CRL_get0_lastUpdate(c), &this_update) != 0) {
 		rc = fe_err_set(err, "%s: thisUpdate does not parse; refused",
 		    what);
 		goto out;
 	}
 	if (X509_CRL_get0_nextUpdate(c) == NULL ||
-	    time_of(X509_CRL_get0_nextUpdate(c), &next_update) != 0) {
+	    asn1_time_secs(X509_CRL_get0_nextUpdate(c), &next_update) != 0) {
 		rc = fe_err_set(err, "%s: RFC 5280 5.1.2.5: nextUpdate is "
 		    "missing; refused", what);
 		goto out;

@@ -208,6 +208,10 @@ s2=$(serial c2.pem)
 sig revoke "$s2" cessationOfOperation >/dev/null
 sig crl -o server-2.crl server
 openssl crl -in server-2.crl >bundle2.pem
+check "the admin address lists no signing request while none is due" bash -c \
+	"curl -s -w '%{http_code}' '$ADM/requests' | grep -qx 200"
+check "and refuses an id that is not one of its own, naming it" bash -c \
+	"curl -s '$ADM/requests/..%2Fstatus' | grep -q '^no signing request ..%2Fstatus'"
 check "a new CRL pushed to the admin address is accepted" bash -c \
 	"curl -s --data-binary @bundle2.pem '$ADM/bundle' | grep -qx accepted"
 out=$(ocsp server -cert c2.pem -no_nonce -resp_text)

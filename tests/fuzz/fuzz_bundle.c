@@ -8,6 +8,7 @@
  * at least one byte, never more bytes than the input had; and writing the
  * items back as PEM and parsing that gives the same items.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ check(int ok)
 }
 
 static size_t
-emit(const struct bundle *b, char *out)
+emit(const struct bundle *b, char *out, size_t cap)
 {
 	size_t i, n = 0, j;
 
@@ -33,7 +34,8 @@ emit(const struct bundle *b, char *out)
 		const char *kind = b->items[i].kind == BUNDLE_CERT ?
 		    "CERTIFICATE" : "X509 CRL";
 
-		n += (size_t)sprintf(out + n, "-----BEGIN %s-----\n", kind);
+		n += (size_t)snprintf(out + n, cap - n, "-----BEGIN %s-----\n",
+		    kind);
 		/* 48 bytes per line: 64 characters */
 		for (j = 0; j < b->items[i].len; j += 48) {
 			size_t k = b->items[i].len - j < 48 ?
@@ -43,7 +45,8 @@ emit(const struct bundle *b, char *out)
 			    b->items[i].der + j, (int)k);
 			out[n++] = '\n';
 		}
-		n += (size_t)sprintf(out + n, "-----END %s-----\n\n", kind);
+		n += (size_t)snprintf(out + n, cap - n, "-----END %s-----\n\n",
+		    kind);
 	}
 	return n;
 }
@@ -68,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	txt = malloc(cap);
 	check(txt != NULL);
-	i = emit(&b, txt);
+	i = emit(&b, txt, cap);
 	check(i < cap);
 	check(bundle_parse("again", (uint8_t *)txt, i, &again, &err) == 0);
 	check(again.n == b.n);
