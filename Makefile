@@ -24,12 +24,15 @@ FUZZCC ?= clang
 PKGS := libcrypto sqlite3 inih libgfshare
 # fe-watch and fe (alerts by SMTP, JSON) need these; fe-signer never links them.
 WATCH_PKGS := libcurl jansson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WATCH_PKGS) libmicrohttpd hiredis 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WATCH_PKGS) libmicrohttpd hiredis libunbound libargon2 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WATCH_LIBS := $(shell pkg-config --libs $(WATCH_PKGS) 2>/dev/null) -lpthread
 # fe-status: HTTP server and the Redis tier.
 STATUS_PKGS := libmicrohttpd hiredis
 STATUS_LIBS := $(shell pkg-config --libs $(STATUS_PKGS) 2>/dev/null) -lpthread
+# fe-web: HTTP server, DNS (libunbound), argon2id, SMTP and HTTP (libcurl).
+WEB_PKGS := libmicrohttpd libunbound libargon2 libcurl jansson
+WEB_LIBS := $(shell pkg-config --libs $(WEB_PKGS) 2>/dev/null) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -54,8 +57,11 @@ WATCHLIB := $(O)/libwatch.a
 STATUS_SRC := src/status/main.c
 STATUSLIB_SRC := $(filter-out src/status/main.c,$(wildcard src/status/*.c))
 STATUSLIB := $(O)/libstatus.a
+WEB_SRC := src/web/main.c
+WEBLIB_SRC := $(filter-out src/web/main.c,$(wildcard src/web/*.c))
+WEBLIB := $(O)/libweb.a
 BINS := $(O)/bin/fe $(O)/bin/fe-signer $(O)/bin/fe-linesim $(O)/bin/fe-watch \
-        $(O)/bin/fe-status
+        $(O)/bin/fe-status $(O)/bin/fe-web
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -65,7 +71,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o) $(WATCHLIB_SRC:src/%.c=build/fuzz/obj/%.o) \
-                $(STATUSLIB_SRC:src/%.c=build/fuzz/obj/%.o)
+                $(STATUSLIB_SRC:src/%.c=build/fuzz/obj/%.o) $(WEBLIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_FLAGS := -std=c17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
               -fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-command-line-argument
 
@@ -99,6 +105,15 @@ $(STATUSLIB): $(STATUSLIB_SRC:src/%.c=$(O)/obj/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(WEBLIB): $(WEBLIB_SRC:src/%.c=$(O)/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/bin/fe-web: $(WEB_SRC:src/%.c=$(O)/obj/%.o) $(WEBLIB) $(LIBFE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(WEB_LIBS)
+
 $(O)/bin/fe-status: $(STATUS_SRC:src/%.c=$(O)/obj/%.o) $(STATUSLIB) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(STATUS_LIBS)
@@ -120,9 +135,9 @@ $(O)/bin/fe-linesim: $(LINESIM_SRC:src/%.c=$(O)/obj/%.o) $(LIBFE)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(LIBFE)
+$(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(WEBLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS) $(STATUS_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(WEBLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS) $(STATUS_LIBS) $(WEB_LIBS) $(CMOCKA_LIBS)
 
 $(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
 	@mkdir -p $(@D)
@@ -136,7 +151,7 @@ build/fuzz/obj/%.o: src/%.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS) $(WATCH_LIBS) $(STATUS_LIBS)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS) $(WATCH_LIBS) $(STATUS_LIBS) $(WEB_LIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -169,4 +184,5 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(FE_SRC:src/%.c=$(O)/obj/%.d) $(WATCH_SRC:src/%.c=$(O)/obj/%.d) $(WATCHLIB_SRC:src/%.c=$(O)/obj/%.d) $(SIGNER_SRC:src/%.c=$(O)/obj/%.d) $(SIGNERLIB_SRC:src/%.c=$(O)/obj/%.d) \
-    $(LINESIM_SRC:src/%.c=$(O)/obj/%.d) $(STATUS_SRC:src/%.c=$(O)/obj/%.d) $(STATUSLIB_SRC:src/%.c=$(O)/obj/%.d)
+    $(LINESIM_SRC:src/%.c=$(O)/obj/%.d) $(STATUS_SRC:src/%.c=$(O)/obj/%.d) $(STATUSLIB_SRC:src/%.c=$(O)/obj/%.d) \
+    $(WEB_SRC:src/%.c=$(O)/obj/%.d) $(WEBLIB_SRC:src/%.c=$(O)/obj/%.d)
