@@ -202,7 +202,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fe-web: %s\n", err.msg);
 		return 1;
 	}
-	if (web_init(&w, &c, &err) != 0) {
+	if (web_init(&w, &c, strcmp(cmd, "serve") != 0, &err) != 0) {
 		fprintf(stderr, "fe-web: %s\n", err.msg);
 		web_conf_clear(&c);
 		return 1;

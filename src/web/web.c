@@ -301,7 +301,8 @@ dns_free(void *p)
 }
 
 int
-web_init(struct web *w, const struct web_conf *c, struct fe_err *err)
+web_init(struct web *w, const struct web_conf *c, bool admin,
+    struct fe_err *err)
 {
 	sqlite3 *db;
 	int rc;
@@ -322,7 +323,18 @@ web_init(struct web *w, const struct web_conf *c, struct fe_err *err)
 	if ((rc = webdb_open(c->db_path, &db, err)) != 0)
 		return rc;
 	pthread_setspecific(w->db_key, db);
-	return clog_open(c->log_path, &w->log, err);
+	if (!admin)
+		return clog_open(c->log_path, &w->log, err);
+	{
+		/* The server holds its log; administrators' commands
+		 * have their own (docs/web.md, "Logs"). */
+		char p[4096];
+
+		if (fe_snprintf_ok(p, sizeof(p), "%s-admin", c->log_path) != 0)
+			return fe_err_set(err, "%s: path too long",
+			    c->log_path);
+		return clog_open(p, &w->log, err);
+	}
 }
 
 void

@@ -94,15 +94,18 @@ struct web {
 	pthread_key_t db_key, dns_key;
 };
 
-int web_init(struct web *w, const struct web_conf *c, struct fe_err *err);
+/* admin: an administrator's command, logging to LOG-admin (the server
+ * holds LOG). */
+int web_init(struct web *w, const struct web_conf *c, bool admin,
+    struct fe_err *err);
 void web_fini(struct web *w);
 /* This thread's own database connection / resolver (opened on first use,
  * closed when the thread ends). */
 sqlite3 *web_db(struct web *w, struct fe_err *err);
 struct dns *web_dns(struct web *w, struct fe_err *err);
 /* Append one record to the hash-chained log, under its mutex; the payload
- * is a JSON object built by jansson from key/value string pairs, ended by
- * NULL.  A failure to log is an error: nothing is answered unlogged. */
+ * is a JSON object of (const char *key, json_t *value) pairs, ended by
+ * NULL; the values are stolen.  A failure to log is an error: nothing is answered unlogged. */
 int web_log(struct web *w, const char *type, struct fe_err *err, ...);
 /* Send a mail with a link BASE/#KIND=TOKEN. */
 int web_mail_token(struct web *w, const char *to, const char *subject,
