@@ -1246,7 +1246,7 @@ h_request(struct web *w, sqlite3 *db, int64_t account,
 	char cn[256] = "";
 	struct buf b;
 	struct fe_err err;
-	unsigned days;
+	unsigned days = 0;
 	int64_t id;
 	size_t i;
 	int rc;
