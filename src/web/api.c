@@ -345,7 +345,7 @@ h_signup(struct web *w, sqlite3 *db, const struct api_req *rq,
 		goto out;
 	}
 	if ((rc = x(db, &err, "INSERT INTO account (name, dob, email, pwhash,"
-	    " created) VALUES (?, ?, ?, ?, ?)", "ttttii", v[0].s, v[1].s,
+	    " created) VALUES (?, ?, ?, ?, ?)", "tttti", v[0].s, v[1].s,
 	    v[2].s, hash, fe_now_sec())) < 0)
 		goto dbfail;
 	id = sqlite3_last_insert_rowid(db);
@@ -552,7 +552,7 @@ h_login(struct web *w, sqlite3 *db, const struct api_req *rq,
 	if ((rc = x(db, &err, "UPDATE account SET failed = 0 WHERE id = ?",
 	    "i", id)) < 0 ||
 	    (rc = x(db, &err, "INSERT INTO session (token_hash, account, csrf,"
-	    " created, expires) VALUES (?, ?, ?, ?, ?)", "biti", h, sizeof(h),
+	    " created, expires) VALUES (?, ?, ?, ?, ?)", "bitii", h, sizeof(h),
 	    id, csrf, now, now + SESSION_SECS)) < 0 ||
 	    (rc = web_log(w, "login", &err, "account", json_integer(id),
 	    "peer", json_string(rq->peer), NULL)) != 0) {
