@@ -13,16 +13,29 @@
 RECHECK_POLL=1 web_setup
 ok "the CA, the signer on its line, nsd, the SMTP sink and fe-web are up"
 
-# mail_to ADDR KIND: the token of the newest mail to ADDR with a #KIND= link
+# mail_to ADDR KIND: the token of the newest mail to ADDR whose (decoded)
+# body has a BASE/#KIND=TOKEN link not returned before.
 mail_to() {
-	local f
+	local t
 	for _ in $(seq 100); do
-		f=$(grep -l "^X-Sink-Rcpt-To: <\?$1>\?" mail/*.eml 2>/dev/null | sort -t/ -k2 -n | tail -1)
-		[ -n "$f" ] && grep -q "/#$2=" "$f" && [ "$f" != "${SEEN_MAIL:-}" ] && break
+		t=$("$PY" - "$1" "$2" "${SEEN_TOKENS:-}" <<'EOF'
+import email, email.policy, glob, os, re, sys
+addr, kind, seen = sys.argv[1], sys.argv[2], sys.argv[3].split()
+files = sorted(glob.glob("mail/*.eml"), key=lambda f: int(os.path.basename(f).split(".")[0]))
+for f in reversed(files):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if addr not in " ".join(m.get_all("X-Sink-Rcpt-To", [])):
+        continue
+    r = re.search(r"/#%s=([A-Za-z0-9_-]+)" % kind, m.get_body().get_content())
+    if r and r.group(1) not in seen:
+        print(r.group(1)); break
+EOF
+)
+		[ -n "$t" ] && break
 		sleep 0.1
 	done
-	SEEN_MAIL=$f
-	sed -n "s|.*/#$2=\([A-Za-z0-9_-]*\).*|\1|p" "$f" | head -1
+	SEEN_TOKENS="${SEEN_TOKENS:-} $t"
+	echo "$t"
 }
 wait_state() { # ID STATE
 	for _ in $(seq 300); do
