@@ -597,19 +597,43 @@ caa_names_us(const struct caa *c, const char *const *identities)
 	return false;
 }
 
-/* The records of the set as text for the refusal: FLAGS TAG "VALUE", ... */
+struct rdata {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* DNSSEC canonical order (RFC 4034 6.3): bytewise, a prefix first. */
+static int
+rdata_cmp(const void *a, const void *b)
+{
+	const struct rdata *x = a, *y = b;
+	int c;
+
+	c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* The records of the set as text for the refusal, in canonical order (the
+ * resolver's order changes from answer to answer):
+ * FLAGS TAG "VALUE", ... */
 static void
 caa_records_text(struct ub_result *res, char out[RECORDS_SIZE])
 {
 	char v[RECORDS_SIZE], one[RECORDS_SIZE];
+	struct rdata rd[RRSET_MAX];
 	struct caa c;
-	size_t o = 0, l;
-	int i;
+	size_t o = 0, l, i, n;
 
+	for (n = 0; res->data[n] != NULL; n++) {
+		rd[n].p = (const uint8_t *)res->data[n];
+		rd[n].len = (size_t)res->len[n];
+	}
+	qsort(rd, n, sizeof(rd[0]), rdata_cmp);
 	out[0] = '\0';
-	for (i = 0; res->data[i] != NULL; i++) {
-		if (caa_parse((const uint8_t *)res->data[i],
-		    (size_t)res->len[i], &c) != 0)
+	for (i = 0; i < n; i++) {
+		if (caa_parse(rd[i].p, rd[i].len, &c) != 0)
 			fe_snprintf(one, sizeof(one), "%s(a record that does "
 			    "not parse)", i > 0 ? ", " : "");
 		else
