@@ -174,7 +174,7 @@ dcv_http(struct dns *d, const char *domain, const char *token,
 	struct body *b = NULL;
 	CURL *h = NULL;
 	CURLcode cc;
-	char *loc = NULL;
+	char *loc = NULL, *ip = NULL;
 	const char *to;
 	long status = 0;
 	size_t s, e;
@@ -217,6 +217,14 @@ dcv_http(struct dns *d, const char *domain, const char *token,
 	if (cc != CURLE_OK) {
 		rc = fe_err_code(err, FE_EPOLICY, "HTTP: GET %s (%s): %s", url,
 		    addr, ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
+		goto out;
+	}
+	/* defensive: the connection went where our resolver said */
+	if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK ||
+	    ip == NULL || strcmp(ip, addr) != 0) {
+		rc = fe_err_code(err, FE_EIO, "HTTP: GET %s: connected to %s, "
+		    "not to %s", url, ip != NULL ? ip : "an unknown address",
+		    addr);
 		goto out;
 	}
 	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) !=
