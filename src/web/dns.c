@@ -14,10 +14,18 @@
  * Each lookup uses libunbound's asynchronous interface from the calling
  * thread (ub_resolve_async, poll on ub_fd, ub_process) so that it can be
  * cancelled after timeout_ms; ub_resolve alone would retry for minutes.
+ *
+ * Threads: libunbound's functions are thread-safe for one context, but
+ * creating, configuring (at the first query) and deleting contexts sets
+ * process-wide state inside libunbound (logging, config globals); those
+ * steps are serialized here by one mutex, so each thread may have its own
+ * struct dns.  A struct dns itself is not shared: its answers arrive on
+ * ub_fd and are taken by whichever thread calls ub_process.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +58,24 @@ struct dns {
 	struct ub_ctx *ctx;
 	unsigned timeout_ms;
 };
+
+/* Around ub_ctx_create/ub_ctx_delete and ub_resolve_async (whose first
+ * call applies the configuration): see above. */
+static pthread_mutex_t ub_global = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+ub_lock(void)
+{
+	if (pthread_mutex_lock(&ub_global) != 0)
+		fe_fatal("dns: pthread_mutex_lock failed");
+}
+
+static void
+ub_unlock(void)
+{
+	if (pthread_mutex_unlock(&ub_global) != 0)
+		fe_fatal("dns: pthread_mutex_unlock failed");
+}
 
 /* One outstanding query: filled by the callback ub_process calls. */
 struct query {
@@ -142,11 +168,15 @@ dns_open(const struct dns_conf *c, struct dns **out, struct fe_err *err)
 	FILE *f;
 	int rc, ret;
 
+	if (c == NULL)
+		fe_fatal("dns_open without a configuration");
 	d = fe_calloc(1, sizeof(*d));
 	d->timeout_ms = c->timeout_ms != 0 ? c->timeout_ms :
 	    TIMEOUT_DEFAULT_MS;
+	ub_lock();
 	d->ctx = ub_ctx_create();
 	if (d->ctx == NULL) {
+		ub_unlock();
 		free(d);
 		return fe_err_code(err, FE_EIO, "dns: libunbound: cannot "
 		    "create a context");
@@ -195,10 +225,12 @@ dns_open(const struct dns_conf *c, struct dns **out, struct fe_err *err)
 			goto fail;
 		}
 	}
+	ub_unlock();
 	*out = d;
 	return 0;
 fail:
 	ub_ctx_delete(d->ctx);
+	ub_unlock();
 	free(d);
 	return ret;
 }
@@ -208,7 +240,9 @@ dns_close(struct dns *d)
 {
 	if (d == NULL)
 		return;
+	ub_lock();
 	ub_ctx_delete(d->ctx);
+	ub_unlock();
 	free(d);
 }
 
@@ -297,8 +331,10 @@ lookup(struct dns *d, const char *name, int type, struct ub_result **out,
 	if (d == NULL)
 		fe_fatal("dns lookup without a context");
 	qname(name, q);
+	ub_lock();
 	rc = ub_resolve_async(d->ctx, name, type, CLASS_IN, &qy, query_done,
 	    &id);
+	ub_unlock();
 	if (rc != 0)
 		return fe_err_code(err, FE_EIO, "DNS %s %s: %s", rr_name(type),
 		    q, ub_strerror(rc));
@@ -313,11 +349,14 @@ lookup(struct dns *d, const char *name, int type, struct ub_result **out,
 		pfd.fd = ub_fd(d->ctx);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		n = poll(&pfd, 1, (int)left);
+		n = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
 		if (n < 0 && errno != EINTR)
 			fe_fatal("dns: poll: %s", strerror(errno));
 		if (n > 0 && (rc = ub_process(d->ctx)) != 0) {
-			ub_cancel(d->ctx, id);
+			if (qy.done)
+				ub_resolve_free(qy.res);
+			else
+				ub_cancel(d->ctx, id);
 			return fe_err_code(err, FE_EIO, "DNS %s %s: %s",
 			    rr_name(type), q, ub_strerror(rc));
 		}

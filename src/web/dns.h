@@ -4,9 +4,12 @@
  * configured resolver, validating DNSSEC below the configured trust anchors.
  *
  * A struct dns is used by one thread at a time (the caller keeps one per
- * thread): each lookup drives libunbound's asynchronous interface from the
- * calling thread so that it can be cut off after timeout_ms.  libunbound
- * itself runs one background thread per struct dns.
+ * thread; dns_open and dns_close may run in several threads at once): each
+ * lookup drives libunbound's asynchronous interface from the calling thread
+ * so that it can be cut off after timeout_ms.  libunbound itself runs one
+ * background thread per struct dns.  Answers are cached per struct dns for
+ * their TTL (a re-check that must see fresh data uses a fresh one or waits
+ * the TTL out).
  *
  * Every failure names the DNS name and why; a failed lookup (SERVFAIL,
  * timeout, bogus DNSSEC) is FE_EIO and never looks like "no record".
@@ -26,7 +29,9 @@ struct dns_conf {
 	/* NULL, or a file of DS/DNSKEY records (ub_ctx_add_ta_file): zones
 	 * under them are DNSSEC-validated, a bogus answer is an error. */
 	const char *trust_anchor;
-	unsigned timeout_ms;	/* per lookup; 0: 5000 */
+	/* per query; 0: 5000.  caa_check makes one query per label climbed,
+	 * dns_addr up to two. */
+	unsigned timeout_ms;
 };
 
 struct dns;

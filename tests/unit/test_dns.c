@@ -936,6 +936,55 @@ dnssec_valid_and_bogus(void **state)
 	dns_close(d);
 }
 
+/* ---- threads: one struct dns each, all at once ------------------------- */
+
+#define NTHREADS 4
+
+static void *
+thread_main(void *arg)
+{
+	struct fe_err err;
+	struct dns_conf c = { g.resolver, g.ta, 0 };
+	struct dns *d = NULL;
+	char **v;
+	size_t n;
+	long bad = 0;
+	int i;
+
+	(void)arg;
+	if (dns_open(&c, &d, &err) != 0)
+		return (void *)1L;
+	for (i = 0; i < 10; i++) {
+		bad += dcv_dns(d, "dcv.example", TOKEN, &err) != 0;
+		bad += dcv_dns(d, "signed.example", TOKEN, &err) != 0;
+		bad += caa_check(d, "www.issue.dcv.example", false, ids,
+		    &err) != 0;
+		bad += caa_check(d, "other.dcv.example", false, ids, &err) !=
+		    FE_EPOLICY;
+		bad += dns_txt(d, "_foureyes-challenge.tampered.example", &v,
+		    &n, &err) != FE_EIO;
+	}
+	dns_close(d);
+	return (void *)bad;
+}
+
+static void
+threads_each_their_own(void **state)
+{
+	pthread_t t[NTHREADS];
+	void *bad;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_main,
+		    NULL), 0);
+	for (i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &bad), 0);
+		assert_null(bad);
+	}
+}
+
 /* ---- a record removed: re-checks fail ----------------------------------- */
 
 static void
@@ -1015,6 +1064,7 @@ main(void)
 		cmocka_unit_test(dcv_http_cases),
 		cmocka_unit_test(caa_cases),
 		cmocka_unit_test(dnssec_valid_and_bogus),
+		cmocka_unit_test(threads_each_their_own),
 		cmocka_unit_test(recheck_after_removal),
 	};
 
