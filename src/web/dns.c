@@ -658,16 +658,17 @@ rdata_cmp(const void *a, const void *b)
  * resolver's order changes from answer to answer):
  * FLAGS TAG "VALUE", ... */
 static void
-caa_records_text(struct ub_result *res, char out[RECORDS_SIZE])
+caa_records_text(const uint8_t *const *rdata, const size_t *len, size_t n,
+    char out[RECORDS_SIZE])
 {
 	char v[RECORDS_SIZE], one[RECORDS_SIZE];
 	struct rdata rd[RRSET_MAX];
 	struct caa c;
-	size_t o = 0, l, i, n;
+	size_t o = 0, l, i;
 
-	for (n = 0; res->data[n] != NULL; n++) {
-		rd[n].p = (const uint8_t *)res->data[n];
-		rd[n].len = (size_t)res->len[n];
+	for (i = 0; i < n; i++) {
+		rd[i].p = rdata[i];
+		rd[i].len = len[i];
 	}
 	qsort(rd, n, sizeof(rd[0]), rdata_cmp);
 	out[0] = '\0';
@@ -689,20 +690,24 @@ caa_records_text(struct ub_result *res, char out[RECORDS_SIZE])
 	}
 }
 
-/* Is issuance allowed by the relevant RRset res found at name? */
-static int
-caa_decide(struct ub_result *res, const char *name, bool wildcard,
-    const char *const *identities, struct fe_err *err)
+int
+caa_eval(const char *domain, const uint8_t *const *rdata, const size_t *len,
+    size_t n, bool wildcard, const char *const *identities,
+    struct fe_err *err)
 {
 	char q[QNAME_SIZE], text[RECORDS_SIZE];
 	struct caa c;
 	const char *prop;
 	bool any_issue = false, any_wild = false, bad = false, ok = false;
-	int i;
+	size_t i;
 
-	for (i = 0; res->data[i] != NULL; i++) {
-		if (caa_parse((const uint8_t *)res->data[i],
-		    (size_t)res->len[i], &c) != 0) {
+	if (identities == NULL)
+		fe_fatal("caa_eval without identities");
+	if (n > RRSET_MAX)
+		return fe_err_code(err, FE_EPOLICY, "C4: CAA at %s: more than "
+		    "%d records", qname(domain, q), RRSET_MAX);
+	for (i = 0; i < n; i++) {
+		if (caa_parse(rdata[i], len[i], &c) != 0) {
 			/* it might have been anything, even critical */
 			bad = true;
 			continue;
@@ -715,25 +720,27 @@ caa_decide(struct ub_result *res, const char *name, bool wildcard,
 		    (c.flags & CAA_CRITICAL) != 0)
 			bad = true;	/* RFC 8659 4.1: unknown and critical */
 	}
+	/* RFC 8659 4.3: issuewild rules wildcards when there is any */
 	prop = wildcard && any_wild ? "issuewild" : "issue";
 	if (!bad && (wildcard ? !any_wild && !any_issue : !any_issue))
 		return 0;
-	for (i = 0; !bad && res->data[i] != NULL; i++)
-		if (caa_parse((const uint8_t *)res->data[i],
-		    (size_t)res->len[i], &c) == 0 && strcmp(c.tag, prop) == 0 &&
-		    caa_names_us(&c, identities))
+	for (i = 0; !bad && i < n; i++)
+		if (caa_parse(rdata[i], len[i], &c) == 0 &&
+		    strcmp(c.tag, prop) == 0 && caa_names_us(&c, identities))
 			ok = true;
 	if (ok)
 		return 0;
-	caa_records_text(res, text);
+	caa_records_text(rdata, len, n, text);
 	return fe_err_code(err, FE_EPOLICY, "C4: CAA at %s forbids issuance: "
-	    "%s", qname(name, q), text);
+	    "%s", qname(domain, q), text);
 }
 
 int
 caa_check(struct dns *d, const char *fqdn, bool wildcard,
     const char *const *identities, struct fe_err *err)
 {
+	const uint8_t *rdata[RRSET_MAX];
+	size_t len[RRSET_MAX], n;
 	struct ub_result *res;
 	const char *name, *dot;
 	int rc;
@@ -752,7 +759,12 @@ caa_check(struct dns *d, const char *fqdn, bool wildcard,
 		if ((rc = lookup(d, name, RR_CAA, &res, err)) != 0)
 			return rc;
 		if (res->havedata && res->data[0] != NULL) {
-			rc = caa_decide(res, name, wildcard, identities, err);
+			for (n = 0; res->data[n] != NULL; n++) {
+				rdata[n] = (const uint8_t *)res->data[n];
+				len[n] = (size_t)res->len[n];
+			}
+			rc = caa_eval(name, rdata, len, n, wildcard,
+			    identities, err);
 			ub_resolve_free(res);
 			return rc;
 		}

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/err.h"
 
@@ -66,6 +67,13 @@ int dns_addr(struct dns *d, const char *name, char *out, size_t outlen,
  * A failed lookup: FE_EIO (issuance must not go ahead).
  */
 int caa_check(struct dns *d, const char *fqdn, bool wildcard,
+    const char *const *identities, struct fe_err *err);
+
+/* The decision of caa_check on one relevant RRset found at domain: n CAA
+ * RDATAs in wire form (RFC 8659 4.1), at most 256.  For tests and fuzzing;
+ * domain only goes into the message. */
+int caa_eval(const char *domain, const uint8_t *const *rdata,
+    const size_t *len, size_t n, bool wildcard,
     const char *const *identities, struct fe_err *err);
 
 /* Bytes from the network for a message: printable ASCII as is, '"' and '\'

@@ -883,6 +883,182 @@ caa_cases(void **state)
 	dns_close(d);
 }
 
+/* ---- CAA decisions on hostile RDATA, no DNS ---------------------------- */
+
+struct rr {
+	uint8_t b[512];
+	size_t len;
+};
+
+static void
+rr_make(struct rr *r, uint8_t flags, const char *tag, const char *value,
+    size_t vlen)
+{
+	size_t tlen = strlen(tag);
+
+	assert_true(2 + tlen + vlen <= sizeof(r->b));
+	r->b[0] = flags;
+	r->b[1] = (uint8_t)tlen;
+	memcpy(r->b + 2, tag, tlen);
+	memcpy(r->b + 2 + tlen, value, vlen);
+	r->len = 2 + tlen + vlen;
+}
+
+static int
+eval1(uint8_t flags, const char *tag, const char *value, size_t vlen,
+    bool wildcard, struct fe_err *err)
+{
+	struct rr r;
+	const uint8_t *p[1];
+	size_t l[1];
+
+	rr_make(&r, flags, tag, value, vlen);
+	p[0] = r.b;
+	l[0] = r.len;
+	return caa_eval("x.example", p, l, 1, wildcard, ids, err);
+}
+
+static void
+caa_eval_issue_values(void **state)
+{
+	static const struct {
+		const char *value;
+		int rc;
+	} cases[] = {
+		{ CA, 0 },
+		{ " " CA " ", 0 },
+		{ "\t" CA ";", 0 },
+		{ CA ";a=b", 0 },
+		{ CA "; a = b ; c=d", 0 },
+		{ CA "; a=", 0 },
+		{ CA "; a--b=c", 0 },
+		{ CA "; account=https://acme.example/acct/1", 0 },
+		{ CA "; a=b;", FE_EPOLICY },
+		{ CA "; =b", FE_EPOLICY },
+		{ CA "; a", FE_EPOLICY },
+		{ CA "; a=b c=d", FE_EPOLICY },
+		{ CA "; -a=b", FE_EPOLICY },
+		{ CA "; a-=b", FE_EPOLICY },
+		{ CA "; a=b\x80", FE_EPOLICY },
+		{ CA "; a=b;;c=d", FE_EPOLICY },
+		{ CA ".", FE_EPOLICY },
+		{ "ca..foureyes.example", FE_EPOLICY },
+		{ "-ca.foureyes.example", FE_EPOLICY },
+		{ "ca-.foureyes.example", FE_EPOLICY },
+		{ "ca_.foureyes.example", FE_EPOLICY },
+		{ CA "x", FE_EPOLICY },
+		{ "x" CA, FE_EPOLICY },
+		{ "foureyes.example", FE_EPOLICY },
+		{ CA " other.example", FE_EPOLICY },
+		{ "CA.FOUREYES.EXAMPLE", 0 },
+		{ "other-name.example", 0 },
+		{ ";", FE_EPOLICY },
+		{ "", FE_EPOLICY },
+		{ " ; ", FE_EPOLICY },
+	};
+	struct fe_err err;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err.msg[0] = '\0';
+		rc = eval1(0, "issue", cases[i].value, strlen(cases[i].value),
+		    false, &err);
+		if (rc != cases[i].rc)
+			fail_msg("issue \"%s\": rc %d, want %d (%s)",
+			    cases[i].value, rc, cases[i].rc, err.msg);
+	}
+	/* a 0 byte after the name */
+	assert_int_equal(eval1(0, "issue", CA "\0", strlen(CA) + 1, false,
+	    &err), FE_EPOLICY);
+	assert_string_equal(err.msg, "C4: CAA at x.example forbids issuance: "
+	    "0 issue \"" CA "\\x00\"");
+	/* hostile bytes are quoted */
+	assert_int_equal(eval1(0, "issue", "a\"b\n", 4, false, &err),
+	    FE_EPOLICY);
+	assert_string_equal(err.msg, "C4: CAA at x.example forbids issuance: "
+	    "0 issue \"a\\\"b\\x0a\"");
+}
+
+static void
+caa_eval_records(void **state)
+{
+	struct fe_err err;
+	struct rr r[300];
+	const uint8_t *p[300];
+	size_t l[300], i;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		p[i] = r[i].b;
+		l[i] = 0;
+	}
+	/* no records: nothing restricts */
+	assert_int_equal(caa_eval("x.example", p, l, 0, false, ids, &err), 0);
+
+	/* RDATA that does not parse forbids: too short, tag length 0, 16,
+	 * past the end, a tag that is not letters and digits */
+	memcpy(r[0].b, "\x00", 1);
+	l[0] = 1;
+	assert_int_equal(caa_eval("x.example", p, l, 1, false, ids, &err),
+	    FE_EPOLICY);
+	assert_msg(&err, "(a record that does not parse)");
+	rr_make(&r[0], 0, "", CA, strlen(CA));
+	l[0] = r[0].len;
+	assert_int_equal(caa_eval("x.example", p, l, 1, false, ids, &err),
+	    FE_EPOLICY);
+	rr_make(&r[0], 0, "issueissueissues", CA, strlen(CA));
+	l[0] = r[0].len;
+	assert_int_equal(caa_eval("x.example", p, l, 1, false, ids, &err),
+	    FE_EPOLICY);
+	rr_make(&r[0], 0, "issue", "", 0);
+	r[0].b[1] = 9;
+	l[0] = r[0].len;
+	assert_int_equal(caa_eval("x.example", p, l, 1, false, ids, &err),
+	    FE_EPOLICY);
+	rr_make(&r[0], 0, "is-sue", CA, strlen(CA));
+	l[0] = r[0].len;
+	assert_int_equal(caa_eval("x.example", p, l, 1, false, ids, &err),
+	    FE_EPOLICY);
+
+	/* flags: critical on a known tag is fine, other bits are not
+	 * critical */
+	assert_int_equal(eval1(128, "issue", CA, strlen(CA), false, &err), 0);
+	assert_int_equal(eval1(0x7f, "whatever", "x", 1, false, &err), 0);
+	assert_int_equal(eval1(0x80, "whatever", "x", 1, false, &err),
+	    FE_EPOLICY);
+	assert_int_equal(eval1(0x80, "issuewild", CA, strlen(CA), true, &err),
+	    0);
+	/* issuewild alone does not restrict other names */
+	assert_int_equal(eval1(0, "issuewild", ";", 1, false, &err), 0);
+	assert_int_equal(eval1(0, "issuewild", ";", 1, true, &err),
+	    FE_EPOLICY);
+	assert_int_equal(eval1(0, "iodef", "mailto:a@b.example", 18, true,
+	    &err), 0);
+
+	/* more records than a set may have */
+	assert_int_equal(caa_eval("x.example", p, l, 257, false, ids, &err),
+	    FE_EPOLICY);
+	assert_msg(&err, "more than 256 records");
+
+	/* a long refusal is cut, not overflowed */
+	for (i = 0; i < 256; i++) {
+		rr_make(&r[i], 0, "issue", "letsencrypt.org",
+		    strlen("letsencrypt.org"));
+		l[i] = r[i].len;
+	}
+	assert_int_equal(caa_eval("x.example", p, l, 256, false, ids, &err),
+	    FE_EPOLICY);
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+	assert_non_null(strstr(err.msg, "..."));
+	/* one matching record among them is enough */
+	rr_make(&r[200], 0, "issue", CA "; x=y", strlen(CA "; x=y"));
+	l[200] = r[200].len;
+	assert_int_equal(caa_eval("x.example", p, l, 256, false, ids, &err),
+	    0);
+}
+
 /* ---- DNSSEC ------------------------------------------------------------- */
 
 static void
@@ -1063,6 +1239,8 @@ main(void)
 		cmocka_unit_test(dcv_dns_ok_and_refused),
 		cmocka_unit_test(dcv_http_cases),
 		cmocka_unit_test(caa_cases),
+		cmocka_unit_test(caa_eval_issue_values),
+		cmocka_unit_test(caa_eval_records),
 		cmocka_unit_test(dnssec_valid_and_bogus),
 		cmocka_unit_test(threads_each_their_own),
 		cmocka_unit_test(recheck_after_removal),
