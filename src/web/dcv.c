@@ -8,9 +8,12 @@
  * It trusts dns.c for the lookups and nothing that comes back: TXT strings
  * and HTTP bodies are compared with the token in constant time and quoted
  * before they go into a message.  The HTTP fetch goes to the address our
- * resolver gave (curl never resolves names itself), ignores proxies from the
- * environment, follows no redirect and reads at most DCV_HTTP_MAX bytes.
+ * resolver gave (curl never resolves names itself) and only when it is a
+ * public one (unless the configuration says otherwise, for tests), ignores
+ * proxies from the environment, follows no redirect and reads at most
+ * DCV_HTTP_MAX bytes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +172,8 @@ dcv_http(struct dns *d, const char *domain, const char *token,
     unsigned port, struct fe_err *err)
 {
 	char addr[64], url[URL_SIZE], pin[NAME_DNS_MAX + 96];
+	uint8_t raw[16];
+	size_t rawlen;
 	char ebuf[CURL_ERROR_SIZE], q[FOUND_SIZE];
 	struct curl_slist *resolve = NULL;
 	struct body *b = NULL;
@@ -193,6 +198,12 @@ dcv_http(struct dns *d, const char *domain, const char *token,
 		    "AAAA record", domain);
 	if (rc != 0)
 		return rc;
+	if (!dns_private_addresses(d) &&
+	    name_check_ip(addr, true, raw, &rawlen, err) != 0) {
+		fe_err_prefix(err, "HTTP: %s: will not connect to a non-public "
+		    "address", domain);
+		return FE_EPOLICY;
+	}
 	fe_snprintf(url, sizeof(url), "http://%s:%u%s%s", domain, port,
 	    DCV_HTTP_PATH, token);
 	fe_snprintf(pin, sizeof(pin), strchr(addr, ':') != NULL ?

@@ -32,10 +32,13 @@ int dcv_dns(struct dns *d, const char *domain, const char *token,
 /* GET http://DOMAIN:PORT/.well-known/foureyes-challenge/TOKEN (libcurl),
  * connecting to the address dns_addr gives (curl never resolves names
  * itself, proxies from the environment are ignored), no redirects followed,
- * 10 s timeout, at most 4 KiB read.  0 when the status is 200 and the body
- * with surrounding white space trimmed equals token; FE_EPOLICY naming the
- * status or what was found; a failed DNS lookup FE_EIO.  port 0 means 80.
- * The caller calls curl_global_init() once before the first use. */
+ * 10 s timeout, at most 4 KiB read; an address that is not public is
+ * refused (FE_EPOLICY) unless dns_set_private_addresses(d, true).  0 when
+ * the status is 200 and the body with surrounding white space trimmed
+ * equals token; FE_EPOLICY naming the status or what was found; a failed
+ * DNS lookup FE_EIO.  port 0 means 80 (BR 3.2.2.4.18 allows only 80 and
+ * 443; other ports are for tests).  The caller calls curl_global_init()
+ * once before the first use. */
 int dcv_http(struct dns *d, const char *domain, const char *token,
     unsigned port, struct fe_err *err);
 

@@ -57,6 +57,7 @@
 struct dns {
 	struct ub_ctx *ctx;
 	unsigned timeout_ms;
+	bool private_addresses;
 };
 
 /* Around ub_ctx_create/ub_ctx_delete and ub_resolve_async (whose first
@@ -225,6 +226,20 @@ dns_open(const struct dns_conf *c, struct dns **out, struct fe_err *err)
 			goto fail;
 		}
 	}
+	/* Apply the configuration now (libunbound would at the first query)
+	 * so that a trust anchor file that does not parse is reported here:
+	 * adding a local zone finalizes the context, and "invalid." is one
+	 * of libunbound's default local zones already, of this type. */
+	if ((rc = ub_ctx_zone_add(d->ctx, "invalid.", "static")) != 0) {
+		if (c->trust_anchor != NULL)
+			ret = fe_err_code(err, FE_EIO, "dns: trust anchor %s: "
+			    "libunbound: %s (its reason went to stderr)",
+			    c->trust_anchor, ub_strerror(rc));
+		else
+			ret = fe_err_code(err, FE_EIO, "dns: libunbound: %s",
+			    ub_strerror(rc));
+		goto fail;
+	}
 	ub_unlock();
 	*out = d;
 	return 0;
@@ -244,6 +259,18 @@ dns_close(struct dns *d)
 	ub_ctx_delete(d->ctx);
 	ub_unlock();
 	free(d);
+}
+
+void
+dns_set_private_addresses(struct dns *d, bool allow)
+{
+	d->private_addresses = allow;
+}
+
+bool
+dns_private_addresses(const struct dns *d)
+{
+	return d != NULL && d->private_addresses;
 }
 
 void

@@ -39,6 +39,12 @@ struct dns;
 
 int dns_open(const struct dns_conf *c, struct dns **out, struct fe_err *err);
 void dns_close(struct dns *d);		/* NULL is a no-op */
+/* By default dcv_http refuses to connect to an address that is not public
+ * (loopback, private, link-local, ...: name_check_ip), so an applicant's
+ * DNS cannot point fe-web at its own network.  true allows them: for tests
+ * and labs only. */
+void dns_set_private_addresses(struct dns *d, bool allow);
+bool dns_private_addresses(const struct dns *d);
 
 /* TXT records at name, each record's strings concatenated.  *out is a
  * malloc'd array of malloc'd strings (free with dns_strv_free); a byte 0

@@ -181,6 +181,8 @@ open_dns(bool anchored, unsigned timeout_ms)
 
 	if (dns_open(&c, &d, &err) != 0)
 		fail_msg("dns_open: %s", err.msg);
+	/* the test's web server is on 127.0.0.1 */
+	dns_set_private_addresses(d, true);
 	return d;
 }
 
@@ -565,7 +567,7 @@ txt_servfail_and_timeout(void **state)
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
 	struct dns_conf c = { NULL, NULL, 300 };
-	char resolver[64];
+	char resolver[64], bad[PATH_MAX + 16];
 	char **v = NULL;
 	size_t n = 99;
 	int hole;
@@ -616,6 +618,12 @@ txt_servfail_and_timeout(void **state)
 	c.trust_anchor = "/nonexistent/anchors";
 	assert_int_equal(dns_open(&c, &d, &err), FE_EIO);
 	assert_msg(&err, "trust anchor /nonexistent/anchors");
+	assert_null(d);
+	write_file("bad-anchors", "signed.example. IN DS 1 2 3 not-hex\n");
+	snprintf(bad, sizeof(bad), "%s/bad-anchors", g.dir);
+	c.trust_anchor = bad;
+	assert_int_equal(dns_open(&c, &d, &err), FE_EIO);
+	assert_msg(&err, "bad-anchors: libunbound: ");
 	assert_null(d);
 }
 
@@ -687,6 +695,7 @@ dcv_http_cases(void **state)
 {
 	struct fe_err err = { "" };
 	struct dns *d = open_dns(false, 0);
+	struct dns_conf c = { NULL, NULL, 0 };
 	unsigned p = g.http_port;
 	char want[256];
 
@@ -737,6 +746,19 @@ dcv_http_cases(void **state)
 
 	assert_int_equal(dcv_http(d, "dcv.example", TOKEN, 70000, &err),
 	    FE_EINVAL);
+	dns_close(d);
+
+	/* by default only public addresses: 127.0.0.1 and ::1 are not */
+	c.resolver = g.resolver;
+	assert_int_equal(dns_open(&c, &d, &err), 0);
+	assert_false(dns_private_addresses(d));
+	assert_int_equal(dcv_http(d, "dcv.example", TOKEN, p, &err),
+	    FE_EPOLICY);
+	assert_msg(&err, "HTTP: dcv.example: will not connect to a non-public "
+	    "address: ip address '127.0.0.1': BR 7.1.2.7.12");
+	assert_int_equal(dcv_http(d, "v6only.dcv.example", TOKEN, p, &err),
+	    FE_EPOLICY);
+	assert_msg(&err, "'::1'");
 	dns_close(d);
 }
 
@@ -1130,6 +1152,7 @@ thread_main(void *arg)
 	(void)arg;
 	if (dns_open(&c, &d, &err) != 0)
 		return (void *)1L;
+	dns_set_private_addresses(d, true);
 	for (i = 0; i < 10; i++) {
 		bad += dcv_dns(d, "dcv.example", TOKEN, &err) != 0;
 		bad += dcv_dns(d, "signed.example", TOKEN, &err) != 0;
