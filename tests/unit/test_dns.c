@@ -165,11 +165,23 @@ free_port(void)
 	}
 }
 
+/* Reap every descendant re-parented to us (nsd's processes, nsd-run's
+ * watcher, which ends within 0.5 s of nsd), waiting at most 10 s. */
 static void
 reap(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	pid_t p;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0 && errno == ECHILD)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "test_dns: a child process did not end\n");
 }
 
 static struct dns *
@@ -464,11 +476,10 @@ group_setup(void **state)
 	write_zones();
 	for (i = 0; i < 5; i++) {
 		g.port = free_port();
-		if (run("'%s/scripts/nsd-run' start '%s' %u example.zone "
-		    "dcv.example.zone signed.example.zone "
-		    "tampered.example.zone "
-		    "unsigned.example.zone >/dev/null", g.root, g.dir,
-		    g.port) == 0) {
+		if (run("NSD_RUN_OWNER=%ld '%s/scripts/nsd-run' start '%s' %u "
+		    "example.zone dcv.example.zone signed.example.zone "
+		    "tampered.example.zone unsigned.example.zone >/dev/null",
+		    (long)getpid(), g.root, g.dir, g.port) == 0) {
 			g.nsd_up = true;
 			break;
 		}
