@@ -106,32 +106,32 @@ write_file(const char *name, const char *text)
 	assert_int_equal(rename(tmp, path), 0);
 }
 
-/* The repository: FE_ROOT, or three levels above build/X/tests/test_dns. */
+/* The repository: FE_ROOT, or the nearest directory above this executable
+ * (build/X/tests/test_dns) that has scripts/nsd-run. */
 static int
 find_root(void)
 {
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	char probe[PATH_MAX + 32];
 	const char *env = getenv("FE_ROOT");
 	ssize_t n;
 	char *s;
-	int i;
 
 	if (env != NULL && env[0] != '\0') {
 		snprintf(g.root, sizeof(g.root), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
-			return -1;
-		exe[n] = '\0';
-		for (i = 0; i < 4; i++) {
-			if ((s = strrchr(exe, '/')) == NULL)
-				return -1;
-			*s = '\0';
-		}
-		snprintf(g.root, sizeof(g.root), "%s", exe);
+		snprintf(probe, sizeof(probe), "%s/scripts/nsd-run", g.root);
+		return access(probe, X_OK);
 	}
-	snprintf(probe, sizeof(probe), "%s/scripts/nsd-run", g.root);
-	return access(probe, X_OK);
+	n = readlink("/proc/self/exe", g.root, sizeof(g.root) - 1);
+	if (n <= 0)
+		return -1;
+	g.root[n] = '\0';
+	while ((s = strrchr(g.root, '/')) != NULL && s != g.root) {
+		*s = '\0';
+		snprintf(probe, sizeof(probe), "%s/scripts/nsd-run", g.root);
+		if (access(probe, X_OK) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* A port free for both UDP and TCP on 127.0.0.1 right now. */
@@ -741,8 +741,7 @@ dcv_http_cases(void **state)
 	assert_int_equal(dcv_http(d, "example.org", TOKEN, p, &err),
 	    FE_EIO);
 
-	/* nothing listens on the DNS server's TCP port for HTTP... it is
-	 * nsd; a closed port is refused */
+	/* a port nothing listens on: the connection is refused */
 	assert_int_equal(dcv_http(d, "dcv.example", TOKEN, free_port(),
 	    &err), FE_EPOLICY);
 	assert_msg(&err, "HTTP: GET http://dcv.example:");
