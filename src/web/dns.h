@@ -69,8 +69,10 @@ int dns_addr(struct dns *d, const char *name, char *out, size_t outlen,
  * parameters after ';' must parse (RFC 8659 4.2) and are ignored; a value
  * without a domain (";") forbids everybody; an unknown tag with the critical
  * flag forbids issuance; a set with neither issue nor issuewild permits.
- * Forbidden: FE_EPOLICY "C4: CAA at DOMAIN forbids issuance: RECORDS".
- * A failed lookup: FE_EIO (issuance must not go ahead).
+ * Forbidden: FE_EPOLICY "C4: CAA at DOMAIN forbids issuance: RECORDS"
+ * (the set's records in canonical order, quoted).  A failed lookup: FE_EIO
+ * (issuance must not go ahead).  fqdn must pass name_check_dns (lower
+ * case, two labels at least), else FE_EINVAL.
  */
 int caa_check(struct dns *d, const char *fqdn, bool wildcard,
     const char *const *identities, struct fe_err *err);
