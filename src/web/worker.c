@@ -56,6 +56,7 @@
 #define BUNDLE_ITEMS_CAP 500000    /* BUNDLE_MAX_ITEMS is 1,000,000 */
 #define CRL_FRESH_S 60             /* a CRL this close to nextUpdate is stale */
 #define HTTP_TIMEOUT_S 60
+#define PUSH_GATHER_MS 500         /* after new results, before pushing */
 #define LIST_MAX (1u << 20)        /* GET /requests answer */
 #define CA_CERTS_MAX (1u << 20)
 
@@ -1419,7 +1420,7 @@ fetch_delegated(struct hs *hs, const char *server, const char *rid,
 	struct buf path, body;
 	sqlite3_stmt *st = NULL;
 	long code = 0;
-	int rc, r;
+	int rc, r, added = 0;
 
 	if ((rc = webdb_prepare(hs->db, "SELECT 1 FROM delegated WHERE "
 	    "server = ? AND rid = ?", &st, err)) != 0)
@@ -1444,13 +1445,11 @@ fetch_delegated(struct hs *hs, const char *server, const char *rid,
 		    server, rid, code);
 		goto out;
 	}
+	/* The body's own id line (fe-status's name and this rid) is what
+	 * the signer keys on; a body that does not parse is never stored,
+	 * and is asked for again at the next poll. */
 	if ((rc = request_parse(body.p, body.len, &req, err)) != 0) {
 		fe_err_prefix(err, "%s: request %s", server, rid);
-		goto out;
-	}
-	if (strcmp(req->id, rid) != 0) {
-		rc = fe_err_set(err, "%s: request %s carries the id '%s'",
-		    server, rid, req->id);
 		goto out;
 	}
 	if ((rc = webdb_begin(hs->db, err)) != 0)
@@ -1463,6 +1462,7 @@ fetch_delegated(struct hs *hs, const char *server, const char *rid,
 		sqlite3_bind_blob(st, 3, body.p, (int)body.len, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, fe_now_sec());
 		rc = step_done(st, hs->db, "storing a delegated request", err);
+		added = sqlite3_changes(hs->db);
 		sqlite3_finalize(st);
 	}
 	/* its issuer's CRLs go to fe-status too */
@@ -1473,6 +1473,10 @@ fetch_delegated(struct hs *hs, const char *server, const char *rid,
 		rc = step_done(st, hs->db, "storing a wanted CRL", err);
 		sqlite3_finalize(st);
 	}
+	if (rc == 0 && added > 0)
+		rc = wlog(hs->c, "delegated.queued", err, "server=%s rid=%s "
+		    "id=%s profile=%s issuer=%s", server, rid, req->id,
+		    req->profile, req->issuer[0] ? req->issuer : "-");
 	if (rc == 0)
 		rc = webdb_commit(hs->db, err);
 	else
@@ -1735,6 +1739,17 @@ http_main(void *arg)
 		while (!w->pushed && !atomic_load(&w->stop) &&
 		    pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
 			;
+		if (w->pushed) {
+			/* gather what the next results bring into one bundle
+			 * (each bundle makes fe-status rebuild its cache) */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += PUSH_GATHER_MS * 1000000L;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			while (!atomic_load(&w->stop) &&
+			    pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
+				;
+		}
 		w->pushed = 0;
 		pthread_mutex_unlock(&w->mu);
 	}
