@@ -139,9 +139,9 @@ $(O)/tests/%: tests/unit/%.c $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(WEBLIB) $(L
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(STATUSLIB) $(WEBLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS) $(STATUS_LIBS) $(WEB_LIBS) $(CMOCKA_LIBS)
 
-$(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(WATCHLIB) $(LIBFE)
+$(O)/tools/%: tests/tools/%.c $(SIGNERLIB) $(WATCHLIB) $(WEBLIB) $(LIBFE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(SIGNERLIB) $(WATCHLIB) $(WEBLIB) $(LIBFE) $(LDLIBS) $(WATCH_LIBS) $(WEB_LIBS)
 
 tests: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 

@@ -115,6 +115,18 @@ static const char *const migrations[] = {
 	"  cert BLOB,"
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY (server, rid));",
+	/* 2: the queue worker's push progress.  Every new certificate (of a
+	 * request or a delegated key) and every new CRL set gets a row with a
+	 * rising sequence number in the transaction that stores it; each
+	 * status server remembers the last one it accepted (push.done_seq),
+	 * so a bundle carries everything since, and nothing is skipped. */
+	"CREATE TABLE push_item ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  request INTEGER REFERENCES request(id),"  /* its certificate */
+	"  dserver TEXT,"                            /* or a delegated one */
+	"  drid TEXT,"
+	"  crl TEXT);"                               /* or an issuer's CRLs */
+	"ALTER TABLE push ADD COLUMN done_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 int
