@@ -734,12 +734,12 @@ h_me(struct web *w, sqlite3 *db, int64_t account, const char *csrf,
 		json_t *d = json_array_get(domains, i);
 		const char *n = json_string_value(json_object_get(d, "name"));
 		const char *t = json_string_value(json_object_get(d, "token"));
-		char buf[512];
+		char buf[512], hp[DCV_HTTP_PATH_MAX];
 
 		fe_snprintf(buf, sizeof(buf), "%s.%s", DCV_TXT_LABEL, n);
 		json_object_set_new(d, "txt_name", json_string(buf));
-		fe_snprintf(buf, sizeof(buf), "%s%s", DCV_HTTP_PATH, t);
-		json_object_set_new(d, "http_path", json_string(buf));
+		dcv_http_path(t, hp);
+		json_object_set_new(d, "http_path", json_string(hp));
 	}
 	o = json_object();
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -847,7 +847,7 @@ h_add_domain(struct web *w, sqlite3 *db, int64_t account,
 	    v[0].s, "token", tok);
 	fe_snprintf(buf, sizeof(buf), "%s.%s", DCV_TXT_LABEL, v[0].s);
 	json_object_set_new(rs->json, "txt_name", json_string(buf));
-	fe_snprintf(buf, sizeof(buf), "%s%s", DCV_HTTP_PATH, tok);
+	dcv_http_path(tok, buf);
 	json_object_set_new(rs->json, "http_path", json_string(buf));
 	mb = json_array();
 	for (i = 0; dcv_mailboxes[i] != NULL; i++) {

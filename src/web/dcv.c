@@ -20,14 +20,16 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
+#include "lib/buf.h"
 #include "pki/names.h"
 #include "web/dcv.h"
 
 #define TOKEN_MIN 16
 #define TOKEN_MAX 128
 #define FOUND_SIZE 512
-#define URL_SIZE (NAME_DNS_MAX + sizeof(DCV_HTTP_PATH) + TOKEN_MAX + 32)
+#define URL_SIZE (NAME_DNS_MAX + DCV_HTTP_PATH_MAX + 32)
 
 const char *const dcv_mailboxes[] = {
 	"admin", "administrator", "hostmaster", "postmaster", "webmaster",
@@ -167,11 +169,23 @@ http_setup(CURL *h, const char *url, struct curl_slist *resolve,
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) == CURLE_OK;
 }
 
+void
+dcv_http_path(const char *token, char out[DCV_HTTP_PATH_MAX])
+{
+	unsigned char md[32];
+	char hex[33];
+
+	EVP_Digest(token, strlen(token), md, NULL, EVP_sha256(), NULL);
+	hex_encode(md, 16, hex);
+	fe_snprintf(out, DCV_HTTP_PATH_MAX, "%sfe-%s.txt", DCV_HTTP_DIR, hex);
+}
+
 int
 dcv_http(struct dns *d, const char *domain, const char *token,
     unsigned port, struct fe_err *err)
 {
-	char addr[64], url[URL_SIZE], pin[NAME_DNS_MAX + 96];
+	char addr[64], url[URL_SIZE], pin[NAME_DNS_MAX + 96],
+	    hpath[DCV_HTTP_PATH_MAX];
 	uint8_t raw[16];
 	size_t rawlen;
 	char ebuf[CURL_ERROR_SIZE], q[FOUND_SIZE];
@@ -204,8 +218,8 @@ dcv_http(struct dns *d, const char *domain, const char *token,
 		    "address", domain);
 		return FE_EPOLICY;
 	}
-	fe_snprintf(url, sizeof(url), "http://%s:%u%s%s", domain, port,
-	    DCV_HTTP_PATH, token);
+	dcv_http_path(token, hpath);
+	fe_snprintf(url, sizeof(url), "http://%s:%u%s", domain, port, hpath);
 	fe_snprintf(pin, sizeof(pin), strchr(addr, ':') != NULL ?
 	    "%s:%u:[%s]" : "%s:%u:%s", domain, port, addr);
 	if ((resolve = curl_slist_append(NULL, pin)) == NULL)

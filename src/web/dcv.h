@@ -16,7 +16,12 @@
 #include "web/dns.h"
 
 #define DCV_TXT_LABEL "_foureyes-challenge"
-#define DCV_HTTP_PATH "/.well-known/foureyes-challenge/"
+/* BR 3.2.2.4.18: the file is under /.well-known/pki-validation/, and the
+ * random value is its content, never part of the request: the file name
+ * is "fe-" and the first 128 bits of SHA-256(token) in hex, ".txt". */
+#define DCV_HTTP_DIR "/.well-known/pki-validation/"
+#define DCV_HTTP_PATH_MAX (sizeof(DCV_HTTP_DIR) + 40)
+void dcv_http_path(const char *token, char out[DCV_HTTP_PATH_MAX]);
 #define DCV_HTTP_MAX 4096	/* bytes of the HTTP body read at most */
 #define DCV_HTTP_TIMEOUT_MS 10000
 

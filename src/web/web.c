@@ -166,6 +166,9 @@ web_conf_load(const char *path, struct web_conf *wc, struct fe_err *err)
 	    err)) != 0)
 		goto out;
 	wc->http_port = (unsigned)u;
+	if ((rc = conf_bool(c, "checks", "http_private", false,
+	    &wc->http_private, err)) != 0)
+		goto out;
 	if ((rc = load_secs(c, "recheck_interval", 30 * 86400,
 	    &wc->recheck_interval, err)) != 0 ||
 	    (rc = load_secs(c, "recheck_grace", 7 * 86400, &wc->recheck_grace,
@@ -374,6 +377,7 @@ web_dns(struct web *w, struct fe_err *err)
 	if (d == NULL) {
 		if (dns_open(&w->dns, &d, err) != 0)
 			return NULL;
+		dns_set_private_addresses(d, w->c->http_private);
 		pthread_setspecific(w->dns_key, d);
 	}
 	return d;

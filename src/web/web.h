@@ -55,6 +55,8 @@ struct web_conf {
 	char *resolver, *trust_anchor;
 	/* [checks] */
 	unsigned http_port;        /* the port of the HTTP domain check */
+	bool http_private;         /* let the HTTP check connect to loopback
+	                            * and private addresses (tests only) */
 	int64_t recheck_interval;  /* seconds between re-checks */
 	int64_t recheck_grace;     /* seconds to answer a re-check mail */
 	unsigned recheck_poll;     /* seconds between scheduler passes */

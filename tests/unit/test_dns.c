@@ -351,6 +351,20 @@ write_zones(void)
 /* Answers by token: TOKEN the token, "...wrongbody" another text,
  * "...notfound" 404, "...redirect" a redirect to the TOKEN URL,
  * "...bigbody" 5000 bytes. */
+/* The request line's path is the check's file for token (and the token
+ * itself is not in the request: BR 3.2.2.4.18). */
+static bool
+path_is(const char *reqpath, const char *token)
+{
+	char p[DCV_HTTP_PATH_MAX];
+	size_t n;
+
+	dcv_http_path(token, p);
+	n = strlen(p);
+	assert_null(strstr(reqpath, TOKEN));
+	return strncmp(reqpath, p, n) == 0 && reqpath[n] == ' ';
+}
+
 static void
 http_answer(int c)
 {
@@ -373,21 +387,20 @@ http_answer(int c)
 	if (path == NULL)
 		return;
 	path++;
-	if (strncmp(path, DCV_HTTP_PATH TOKEN " ", strlen(DCV_HTTP_PATH TOKEN)
-	    + 1) == 0) {
+	if (path_is(path, TOKEN)) {
 		body = "  \r\n" TOKEN "\n\n";
-	} else if (strncmp(path, DCV_HTTP_PATH TOKEN "wrongbody ",
-	    strlen(DCV_HTTP_PATH TOKEN "wrongbody ")) == 0) {
+	} else if (path_is(path, TOKEN "wrongbody")) {
 		body = "<html>parked domain</html>";
-	} else if (strncmp(path, DCV_HTTP_PATH TOKEN "redirect ",
-	    strlen(DCV_HTTP_PATH TOKEN "redirect ")) == 0) {
+	} else if (path_is(path, TOKEN "redirect")) {
+		char p2[DCV_HTTP_PATH_MAX];
+
+		dcv_http_path(TOKEN, p2);
 		status = "302 Found";
 		snprintf(loc, sizeof(loc), "Location: http://dcv.example:%u"
-		    DCV_HTTP_PATH TOKEN "\r\n", g.http_port);
+		    "%s\r\n", g.http_port, p2);
 		extra = loc;
 		body = TOKEN;
-	} else if (strncmp(path, DCV_HTTP_PATH TOKEN "bigbody ",
-	    strlen(DCV_HTTP_PATH TOKEN "bigbody ")) == 0) {
+	} else if (path_is(path, TOKEN "bigbody")) {
 		memset(big, 'a', 5000);
 		big[5000] = '\0';
 		body = big;
@@ -708,16 +721,17 @@ dcv_http_cases(void **state)
 	struct dns *d = open_dns(false, 0);
 	struct dns_conf c = { NULL, NULL, 0 };
 	unsigned p = g.http_port;
-	char want[256];
+	char want[256], hp[DCV_HTTP_PATH_MAX];
 
 	(void)state;
 	assert_int_equal(dcv_http(d, "dcv.example", TOKEN, p, &err), 0);
 
 	assert_int_equal(dcv_http(d, "dcv.example", TOKEN "wrongbody", p,
 	    &err), FE_EPOLICY);
+	dcv_http_path(TOKEN "wrongbody", hp);
 	snprintf(want, sizeof(want), "HTTP: GET http://dcv.example:%u"
-	    DCV_HTTP_PATH TOKEN "wrongbody (127.0.0.1): the body is not the "
-	    "token (found: \"<html>parked domain</html>\")", p);
+	    "%s (127.0.0.1): the body is not the "
+	    "token (found: \"<html>parked domain</html>\")", p, hp);
 	assert_string_equal(err.msg, want);
 
 	assert_int_equal(dcv_http(d, "dcv.example", TOKEN "notfound", p,
