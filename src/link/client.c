@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "lib/conf.h"
 #include "link/client.h"
 #include "link/tty.h"
 
@@ -221,3 +222,34 @@ sclient_stats(const struct sclient *c)
 	return link_get_stats(c->l);
 }
 
+int
+sclient_conf_load(struct conf *c, const char *sec, struct sclient_cfg *cfg,
+    struct fe_err *err)
+{
+	const char *keyfile;
+	uint64_t u;
+	bool b;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	link_params_default(&cfg->params);
+	if ((rc = conf_req_str(c, sec, "device", &cfg->device, err)) != 0 ||
+	    (rc = conf_req_str(c, sec, "key", &keyfile, err)) != 0)
+		return rc;
+	if ((rc = conf_uint(c, sec, "baud", 1200, 4000000, 115200, &u,
+	    err)) != 0)
+		return rc;
+	cfg->baud = (unsigned)u;
+	cfg->params.baud = cfg->baud;
+	if ((rc = conf_uint(c, sec, "window", 1, 32, 8, &u, err)) != 0)
+		return rc;
+	cfg->params.window = (unsigned)u;
+	if ((rc = conf_uint(c, sec, "frame_payload", 16, 1024, 1024, &u,
+	    err)) != 0)
+		return rc;
+	cfg->params.frame_payload = (unsigned)u;
+	if ((rc = conf_bool(c, sec, "rtscts", false, &b, err)) != 0)
+		return rc;
+	cfg->rtscts = b;
+	return link_key_read(keyfile, cfg->key, err);
+}

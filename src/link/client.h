@@ -50,4 +50,11 @@ int sclient_call(struct sclient *c, uint8_t kind, const uint8_t *body,
     struct fe_err *err);
 const struct link_stats *sclient_stats(const struct sclient *c);
 
+struct conf;
+/* Read the line's settings from section sec of c (link.ini's [link], or
+ * fe-web's): device, key (the link key file, read into cfg->key), baud,
+ * window, frame_payload, rtscts.  cfg->device points into c. */
+int sclient_conf_load(struct conf *c, const char *sec,
+    struct sclient_cfg *cfg, struct fe_err *err);
+
 #endif

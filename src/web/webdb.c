@@ -42,6 +42,7 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL CHECK (state IN ('pending','confirmed','lapsed')),"
 	"  checked INTEGER,"                       /* last confirmation */
 	"  recheck_due INTEGER,"
+	"  recheck_sent INTEGER,"                  /* re-check mail sent at */
 	"  UNIQUE (account, address));"
 	"CREATE TABLE domain ("
 	"  id INTEGER PRIMARY KEY,"
@@ -53,6 +54,7 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL CHECK (state IN ('pending','verified','lapsed')),"
 	"  checked INTEGER,"
 	"  recheck_due INTEGER,"
+	"  recheck_sent INTEGER,"
 	"  UNIQUE (account, name));"
 	"CREATE TABLE assurance ("
 	"  id INTEGER PRIMARY KEY,"
