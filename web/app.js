@@ -302,7 +302,11 @@
 		$('me-points').textContent = String(me.points === undefined ? 0 : me.points);
 		$('me-assurer').textContent = me.assurer ? 'yes' : 'no';
 		var names = Array.isArray(me.assured_names) ? me.assured_names : [];
-		$('me-names').textContent = names.length ? names.join('; ') : 'none yet';
+		$('me-names').textContent = names.length ? names.map(function (n) {
+			if (n && typeof n === 'object')
+				return n.name + (n.points !== undefined ? ' (' + n.points + ' points)' : '');
+			return String(n);
+		}).join('; ') : 'none yet';
 		$('sec-assure').hidden = !me.assurer;
 		renderEmails(me.emails || []);
 		renderDomains(me.domains || []);
@@ -398,7 +402,8 @@
 		api('POST', '/api/domains/' + encodeURIComponent(d.id) + '/verify', body).then(function (r) {
 			var text;
 			if (r.data.state === 'pending')
-				text = 'We mailed a link to ' + body.mailbox + '@' + d.name + '; open it to finish.';
+				text = 'We mailed a link to ' + (r.data.mailed || body.mailbox + '@' + d.name) +
+					'; open it to finish.';
 			else
 				text = d.name + ': ' + (r.data.state || 'done') + '.';
 			return refreshMe().then(function () {
@@ -448,15 +453,25 @@
 			clear(sel);
 			var profiles = Array.isArray(r.data.profiles) ? r.data.profiles : [];
 			profiles.forEach(function (p) {
-				var o = el('option', { value: p.name }, p.name);
+				var label = p.name + (p.unavailable ? ' (not yet: ' + p.unavailable + ')' : '');
+				var o = el('option', { value: p.name }, label);
+				if (p.unavailable)
+					o.disabled = true;
 				o.dataset.names = describe(p.names);
 				o.dataset.needs = describe(p.needs);
+				o.dataset.usesName = p.uses_name ? '1' : '';
+				o.dataset.maxDays = p.max_days === undefined ? '' : String(p.max_days);
 				sel.appendChild(o);
 			});
-			if (!profiles.length)
-				sel.appendChild(el('option', { value: '' }, 'none yet: confirm an address or verify a domain first'));
-			if (keep && profiles.some(function (p) { return p.name === keep; }))
+			var usable = profiles.filter(function (p) { return !p.unavailable; });
+			if (!usable.length)
+				sel.insertBefore(el('option', { value: '' }, 'none yet: confirm an address or verify a domain first'), sel.firstChild);
+			if (keep && usable.some(function (p) { return p.name === keep; }))
 				sel.value = keep;
+			else if (usable.length)
+				sel.value = usable[0].name;
+			else
+				sel.value = '';
 			profileHelp();
 		});
 	}
@@ -474,11 +489,19 @@
 	function profileHelp() {
 		var o = $('req-profile').selectedOptions[0];
 		var text = '';
+		var kinds = { email: 'your confirmed email addresses', dns: 'DNS names under your verified domains',
+			none: 'no addresses or DNS names' };
 		if (o && o.value) {
 			if (o.dataset.names)
-				text += 'Names: ' + o.dataset.names + '. ';
+				text += 'Names: ' + (kinds[o.dataset.names] || o.dataset.names) + '. ';
+			if (o.dataset.usesName)
+				text += 'Carries your assured name. ';
 			if (o.dataset.needs)
-				text += 'Needs: ' + o.dataset.needs + '.';
+				text += 'Needs: ' + o.dataset.needs + '. ';
+			if (o.dataset.maxDays)
+				text += 'At most ' + o.dataset.maxDays + ' days for you now.';
+			$('req-use-name').checked = !!o.dataset.usesName;
+			$('req-days').max = o.dataset.maxDays || '';
 		}
 		$('req-profile-help').textContent = text;
 	}
@@ -526,14 +549,17 @@
 	});
 
 	onSubmit($('req-form'), $('req-msg'), function () {
-		var body = {
-			profile: $('req-profile').value,
-			csr: $('req-csr').value.trim() + '\n',
-			dns: $('req-dns').value.split(/[\s,]+/).filter(function (s) { return s.length > 0; }),
-			email: Array.prototype.map.call($('req-email-list').querySelectorAll('input:checked'),
-				function (i) { return i.value; }),
-			use_name: $('req-use-name').checked
-		};
+		/* Only the fields given: a profile refuses names it does not carry. */
+		var body = { profile: $('req-profile').value, csr: $('req-csr').value.trim() + '\n' };
+		var dns = $('req-dns').value.split(/[\s,]+/).filter(function (s) { return s.length > 0; });
+		var email = Array.prototype.map.call($('req-email-list').querySelectorAll('input:checked'),
+			function (i) { return i.value; });
+		if (dns.length)
+			body.dns = dns;
+		if (email.length)
+			body.email = email;
+		if ($('req-use-name').checked)
+			body.use_name = true;
 		var days = $('req-days').value.trim();
 		if (days !== '')
 			body.days = parseInt(days, 10);
@@ -557,7 +583,7 @@
 			var reqs = Array.isArray(r.data.requests) ? r.data.requests : [];
 			renderRequests(reqs);
 			say($('req-list-msg'), '');
-			var busy = reqs.some(function (q) { return q.state === 'queued' || q.revoked === 'queued'; });
+			var busy = reqs.some(function (q) { return q.state === 'queued' || q.revocation === 'queued'; });
 			if (busy && document.body.getAttribute('data-view') === 'account')
 				state.pollTimer = setTimeout(function () {
 					loadRequests().catch(function (err) { say($('req-list-msg'), errorText(err), 'error'); });
@@ -568,12 +594,14 @@
 		loadRequests().catch(function (err) { say($('req-list-msg'), errorText(err), 'error'); });
 	});
 
-	function revokedText(v) {
-		if (!v)
+	/* The revocation of a request: null, or its state (queued, done,
+	 * refused) and reason. */
+	function revokedText(q) {
+		if (!q.revocation)
 			return '';
-		if (typeof v === 'object')
-			return describe(v.reason || v.state || v);
-		return v === true ? 'revoked' : String(v);
+		var st = { queued: 'revocation queued', done: 'revoked', refused: 'revocation refused' };
+		return (st[q.revocation] || 'revocation ' + q.revocation) +
+			(q.revocation_reason ? ' (' + q.revocation_reason + ')' : '');
 	}
 
 	function renderRequests(reqs) {
@@ -589,9 +617,12 @@
 			st.appendChild(el('span', { 'class': 'state state-' + q.state }, q.state));
 			if (q.reason)
 				st.appendChild(el('span', { 'class': 'help', 'data-test': 'req-reason' }, ' ' + describe(q.reason)));
-			var rv = revokedText(q.revoked);
+			var rv = revokedText(q);
 			if (rv)
-				st.appendChild(el('span', { 'class': 'state state-revoked', 'data-test': 'req-revoked' }, ' revoked: ' + rv));
+				st.appendChild(el('span', { 'class': 'state state-revoked', 'data-test': 'req-revoked',
+					'data-revocation': q.revocation }, ' — ' + rv));
+			if (q.not_after && q.state === 'issued')
+				st.appendChild(el('span', { 'class': 'help', 'data-test': 'req-not-after' }, ' until ' + q.not_after));
 			tr.appendChild(st);
 			tr.appendChild(el('td', { 'data-test': 'req-serial' }, q.serial || ''));
 
@@ -612,7 +643,7 @@
 			tr.appendChild(dl);
 
 			var rc = el('td');
-			if (q.state === 'issued' && !q.revoked) {
+			if (q.state === 'issued' && (!q.revocation || q.revocation === 'refused')) {
 				var selId = 'revoke-reason-' + q.id;
 				rc.appendChild(el('label', { 'for': selId, 'class': 'sr-only' }, 'Reason for revoking request ' + q.id));
 				var sel = el('select', { id: selId, 'data-test': 'revoke-reason' });
