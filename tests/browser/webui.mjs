@@ -64,17 +64,22 @@ const member = {
 
 // --- mail ---------------------------------------------------------------
 
-// The text of a stored message with its body decoded (quoted-printable or
-// base64 parts), so that a link can be found whatever the encoding.
+// The body of a stored message, decoded by its Content-Transfer-Encoding
+// (quoted-printable, base64, or none), so that a link is found whole.
 function mailText(raw) {
-	const texts = [raw];
-	const qp = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g,
-		(_, h) => String.fromCharCode(parseInt(h, 16)));
-	texts.push(qp);
-	for (const m of raw.matchAll(/\r?\n\r?\n([A-Za-z0-9+/=\r\n]{40,})/g)) {
-		try { texts.push(Buffer.from(m[1].replace(/\s+/g, ''), 'base64').toString('utf8')); } catch { /* not base64 */ }
+	const sep = raw.search(/\r?\n\r?\n/);
+	const head = sep < 0 ? raw : raw.slice(0, sep);
+	const body = sep < 0 ? '' : raw.slice(sep).replace(/^\r?\n\r?\n/, '');
+	const cte = (head.match(/^content-transfer-encoding:\s*(\S+)/im) || [])[1] || '';
+	switch (cte.toLowerCase()) {
+	case 'quoted-printable':
+		return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g,
+			(_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+	case 'base64':
+		return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+	default:
+		return body;
 	}
-	return texts.join('\n');
 }
 
 // Waits for a message to RCPT whose text has a link matching RE; returns
@@ -122,6 +127,7 @@ function publishTxt(name, value) {
 // --- the scenario ---------------------------------------------------------
 
 const pageErrors = [];
+const apiLog = [];   // the page's API calls, shown when a step fails
 let browser;
 
 async function step(desc, fn) {
@@ -130,7 +136,8 @@ async function step(desc, fn) {
 		ok(desc);
 		return r;
 	} catch (e) {
-		notok(desc, e && e.stack ? e.message : e);
+		const why = e && e.stack ? e.message : String(e);
+		notok(desc, why + (apiLog.length ? '\nthe last API calls:\n' + apiLog.slice(-6).join('\n') : ''));
 		throw new Error('stop');
 	}
 }
@@ -155,6 +162,16 @@ async function main() {
 			pageErrors.push(`console: ${m.text()}`);
 	});
 	page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
+	page.on('response', async (r) => {
+		const u = new globalThis.URL(r.url());
+		if (!u.pathname.startsWith('/api/'))
+			return;
+		let body = '';
+		if (r.status() >= 400)
+			body = ' ' + (await r.text().catch(() => '')).slice(0, 300);
+		apiLog.push(`${r.request().method()} ${u.pathname} -> ${r.status()}${body}`);
+	});
+	page.on('requestfailed', (r) => apiLog.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`));
 	// CSRF: every POST from the page must carry the token and JSON.
 	const badPosts = [];
 	page.on('request', (r) => {
@@ -184,7 +201,7 @@ async function main() {
 		await page.fill('#signup-password', member.password);
 		await page.click('#signup-submit');
 		const msg = page.locator('#signup-msg');
-		await msg.filter({ hasText: /Signed up|error|refused|field/i }).waitFor();
+		await page.locator('#signup-msg.ok, #signup-msg.error').waitFor();
 		if (!(await msg.getAttribute('class')).includes('ok'))
 			throw new Error(`the page says: ${await textOf(msg)}`);
 	});
@@ -208,7 +225,7 @@ async function main() {
 	await step(`opening the link (${mail.file}) confirms the address`, async () => {
 		await page.goto(mail.link);
 		const msg = page.locator('#confirm-msg');
-		await msg.filter({ hasText: /Confirmed|error|token/i }).waitFor();
+		await page.locator('#confirm-msg.ok, #confirm-msg.error').waitFor();
 		const t = await textOf(msg);
 		if (!t.includes(`Confirmed: ${member.email}`))
 			throw new Error(`the page says: ${t}`);
@@ -296,7 +313,7 @@ async function main() {
 		await page.fill('#req-days', '30');
 		await page.click('#req-submit');
 		const msg = page.locator('#req-msg');
-		await msg.filter({ hasText: /^Request \d+ is|error|C\d|field/ }).waitFor();
+		await page.locator('#req-msg.ok:not(:has-text("Read ")), #req-msg.error').waitFor();
 		const t = await textOf(msg);
 		const m = t.match(/^Request (\d+) is (\w+)/);
 		if (!m)
