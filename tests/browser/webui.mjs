@@ -129,6 +129,7 @@ function publishTxt(name, value) {
 const pageErrors = [];
 const apiLog = [];   // the page's API calls, shown when a step fails
 let browser;
+let page;
 
 async function step(desc, fn) {
 	try {
@@ -137,7 +138,13 @@ async function step(desc, fn) {
 		return r;
 	} catch (e) {
 		const why = e && e.stack ? e.message : String(e);
-		notok(desc, why + (apiLog.length ? '\nthe last API calls:\n' + apiLog.slice(-6).join('\n') : ''));
+		let shot = '';
+		if (page) {
+			const f = path.join(OUT, 'failure.png');
+			if (await page.screenshot({ path: f, fullPage: true }).then(() => true, () => false))
+				shot = `\nthe page as it was: ${f}`;
+		}
+		notok(desc, why + (apiLog.length ? '\nthe last API calls:\n' + apiLog.slice(-6).join('\n') : '') + shot);
 		throw new Error('stop');
 	}
 }
@@ -155,7 +162,7 @@ async function main() {
 		timeout: 60000,
 	}));
 	const context = await browser.newContext({ acceptDownloads: true });
-	const page = await context.newPage();
+	page = await context.newPage();
 	page.setDefaultTimeout(20000);
 	page.on('console', (m) => {
 		if (m.type() === 'error')
