@@ -387,6 +387,39 @@ async function main() {
 			throw new Error(`GET /api/me after logout: ${r}`);
 	});
 
+	const resetRe = new RegExp(`${URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?#reset=[A-Za-z0-9_.~%-]+`);
+	const reset = await step('forgot the password: the reset mail brings a #reset= link', async () => {
+		await page.click('#link-forgot');
+		await page.fill('#forgot-email', member.email);
+		await page.click('#forgot-submit');
+		await page.locator('#forgot-msg.ok, #forgot-msg.error').waitFor();
+		if (!(await page.getAttribute('#forgot-msg', 'class')).includes('ok'))
+			throw new Error(`the page says: ${await textOf(page.locator('#forgot-msg'))}`);
+		return waitForLink(member.email, resetRe, seen);
+	});
+
+	member.password = 'a new and longer pass phrase';
+	await step('the link\'s page sets a new password', async () => {
+		await page.goto(reset.link);
+		await page.locator('#view-reset').waitFor({ state: 'visible' });
+		await page.fill('#reset-password', member.password);
+		await page.click('#reset-submit');
+		await page.locator('#reset-msg.ok, #reset-msg.error').waitFor();
+		if (!(await page.getAttribute('#reset-msg', 'class')).includes('ok'))
+			throw new Error(`the page says: ${await textOf(page.locator('#reset-msg'))}`);
+	});
+
+	await step('log in with the new password; the certificate is still listed; log out', async () => {
+		await page.goto(`${URL}/#login`);
+		await page.fill('#login-email', member.email);
+		await page.fill('#login-password', member.password);
+		await page.click('#login-submit');
+		await page.locator('#view-account').waitFor({ state: 'visible' });
+		await page.locator(`tr[data-test=request][data-id="${reqId}"]`).waitFor();
+		await page.click('#logout');
+		await page.locator('#view-login').waitFor({ state: 'visible' });
+	});
+
 	await step('every POST carried Content-Type: application/json and, logged in, X-CSRF-Token', async () => {
 		if (badPosts.length)
 			throw new Error(badPosts.join('\n'));
