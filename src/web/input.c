@@ -175,8 +175,8 @@ text_check(const char *key, const char *s, size_t len, size_t max,
 			    "trailing space", key);
 	}
 	if (chars > max)
-		return fe_err_set(err, "field '%s': %zu characters is more than "
-		    "%zu", key, chars, max);
+		return fe_err_set(err, "field '%s': %zu characters is more "
+		    "than %zu", key, chars, max);
 	return 0;
 }
 
@@ -314,8 +314,9 @@ csr_check(const char *key, const char *s, size_t len, struct fe_err *err)
 	int rc;
 
 	if (len > INPUT_CSR_MAX)
-		return fe_err_set(err, "field '%s': not a PEM certificate request "
-		    "(%zu bytes is more than %d)", key, len, INPUT_CSR_MAX);
+		return fe_err_set(err, "field '%s': not a PEM certificate "
+		    "request (%zu bytes is more than %d)", key, len,
+		    INPUT_CSR_MAX);
 	while (off < len && all_space(s + off, 1))
 		off++;
 	if (len - off < sizeof(begin) - 1 ||
@@ -588,6 +589,8 @@ input_parse(const char *body, size_t len, const struct in_field *fields,
 	if (len > INPUT_BODY_MAX)
 		return fe_err_set(err, "request body over %d bytes",
 		    INPUT_BODY_MAX);
+	if (body == NULL && len != 0)
+		return fe_err_set(err, "body is not a JSON object: no body");
 	if (body == NULL)
 		body = "";
 	if (depth_of(body, len) > INPUT_DEPTH_MAX)
@@ -595,8 +598,8 @@ input_parse(const char *body, size_t len, const struct in_field *fields,
 		    "than %d deep", INPUT_DEPTH_MAX);
 	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL)
-		return fe_err_set(err, "body is not a JSON object: %s (line %d, "
-		    "column %d)", quote_max(je.text, strnlen(je.text,
+		return fe_err_set(err, "body is not a JSON object: %s (line "
+		    "%d, column %d)", quote_max(je.text, strnlen(je.text,
 		    sizeof(je.text)), QUOTE_JSON_IN, false, q), je.line,
 		    je.column);
 	if (!json_is_object(root)) {

@@ -29,7 +29,8 @@ enum in_kind {
 	                 or trailing space, NFC not required */
 	IN_DOB,       /* YYYY-MM-DD, a real date, not in the future, not before
 	                 1900-01-01 */
-	IN_DATE,      /* YYYY-MM-DD, a real date (year 1 on), not in the future */
+	IN_DATE,      /* YYYY-MM-DD, a real date (year 1 on), not in the
+	                 future */
 	IN_EMAIL,     /* an address per src/pki/names (domain part lower-cased
 	                 first), at most 254 bytes */
 	IN_PASSWORD,  /* 10-256 bytes of valid UTF-8 (passwd_check) */

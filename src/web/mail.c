@@ -69,8 +69,8 @@ field_check(const char *field, const char *s, size_t max, struct fe_err *err)
 		return fe_err_set(err, "mail: field '%s': CR or LF (header "
 		    "injection)", field);
 	if (len > max)
-		return fe_err_set(err, "mail: field '%s': %zu bytes is more than "
-		    "%zu", field, len, max);
+		return fe_err_set(err, "mail: field '%s': %zu bytes is more "
+		    "than %zu", field, len, max);
 	for (off = 0; off < len; off += n) {
 		if ((n = input_utf8_seq(p + off, len - off, &cp)) == 0)
 			return fe_err_set(err, "mail: field '%s': not valid "
@@ -117,6 +117,7 @@ url_check(const char *url, char *host, size_t hsize, bool *tls,
 	const char *p;
 	int rc = 0;
 
+	/* The URL is never echoed: it may hold a user name and password. */
 	if (url == NULL)
 		return fe_err_set(err, "mail: no smtp url configured");
 	if (strncasecmp(url, "smtps://", 8) == 0)
@@ -124,21 +125,20 @@ url_check(const char *url, char *host, size_t hsize, bool *tls,
 	else if (strncasecmp(url, "smtp://", 7) == 0)
 		*tls = false;
 	else
-		return fe_err_set(err, "mail: url '%.64s': must begin with "
-		    "smtp:// or smtps://", url);
+		return fe_err_set(err, "mail: the smtp url must begin with "
+		    "smtp:// or smtps://");
 	if (strlen(url) > MAIL_URL_MAX)
-		return fe_err_set(err, "mail: url '%.64s': longer than %d bytes",
-		    url, MAIL_URL_MAX);
+		return fe_err_set(err, "mail: the smtp url is longer than %d "
+		    "bytes", MAIL_URL_MAX);
 	for (p = url; *p != '\0'; p++)
 		if (*p <= ' ' || *p >= 0x7f)
-			return fe_err_set(err, "mail: url '%.64s': spaces or "
-			    "control characters", url);
+			return fe_err_set(err, "mail: the smtp url holds "
+			    "spaces, control characters or non-ASCII bytes");
 	if ((u = curl_url()) == NULL)
 		fe_fatal("out of memory");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
 	    h[0] == '\0') {
-		/* Not echoed: it may hold a password. */
 		rc = fe_err_set(err, "mail: the smtp url does not parse or has "
 		    "no host");
 		goto out;
@@ -364,13 +364,14 @@ mail_send(const struct mail_conf *c, const char *to, const char *subject,
 
 		for (off = 0; off < len; off += n)
 			if ((n = input_utf8_seq(p + off, len - off, &cp)) == 0)
-				return fe_err_set(err, "mail: field 'body': not "
-				    "valid UTF-8 (byte %zu)", off);
+				return fe_err_set(err, "mail: field "
+				    "'body': not valid UTF-8 (byte %zu)", off);
 	}
 	if (c == NULL || c->from == NULL || strpbrk(c->from, "\r\n") != NULL ||
 	    !addr_ok(c->from))
-		return fe_err_set(err, "mail: from '%.64s': not a plain address "
-		    "(local@domain)", c && c->from ? c->from : "");
+		return fe_err_set(err, "mail: the from address is not a plain "
+		    "address (local@domain, no spaces, brackets, quotes or "
+		    "commas)");
 	if ((rc = url_check(c->url, host, sizeof(host), &tls, &loopback,
 	    err)) != 0)
 		return rc;

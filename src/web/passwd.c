@@ -51,7 +51,8 @@ passwd_check(const char *pw, struct fe_err *err)
 	for (off = 0; off < len; off += n)
 		if ((n = input_utf8_seq((const uint8_t *)pw + off, len - off,
 		    &cp)) == 0)
-			return fe_err_set(err, "not valid UTF-8 (byte %zu)", off);
+			return fe_err_set(err, "not valid UTF-8 (byte %zu)",
+			    off);
 	return 0;
 }
 

@@ -759,9 +759,16 @@ not_one_object(void **state)
 	refused_n(misc, N(misc), big, INPUT_BODY_MAX + 1,
 	    "request body over 65536 bytes");
 	free(big);
-	/* A NULL body of length 0 is an empty body. */
+	/* A NULL body of length 0 is an empty body; of length 5, refused. */
 	assert_int_equal(input_parse(NULL, 0, misc, N(misc), v,
 	    &(struct fe_err){ { 0 } }), FE_EINVAL);
+	{
+		struct fe_err e;
+
+		assert_int_equal(input_parse(NULL, 5, misc, N(misc), v, &e),
+		    FE_EINVAL);
+		assert_string_equal(e.msg, "body is not a JSON object: no body");
+	}
 }
 
 /* {"name": n arrays, one in the other}: n + 1 levels. */
