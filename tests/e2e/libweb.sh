@@ -164,7 +164,7 @@ api_is() {
 	echo "# got: $out" >&2
 	return 1
 }
-json() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read().rsplit("\n",1)[0]); print(eval(sys.argv[1], {"d": d}))' "$1"; }
+json() { "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read().rstrip("\n").rsplit("\n",1)[0]); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 # check's bash -c children use these too.
 export -f api api_is json
 export CSRF URL PY
