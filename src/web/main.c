@@ -60,6 +60,7 @@ serve(struct web *w, const struct web_conf *c, struct fe_err *err)
 		wc.log = w->log;
 		wc.log_mu = &w->log_mu;
 		wc.status_admin = (const char *const *)c->status_admin;
+		wc.ca_certs = c->status_ca_certs;
 		if ((rc = worker_start(&wc, &w->worker, err)) != 0)
 			return rc;
 	}

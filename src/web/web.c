@@ -229,6 +229,7 @@ web_conf_load(const char *path, struct web_conf *wc, struct fe_err *err)
 		wc->nstatus = nadm;
 		conf_list_free(adm, nadm);
 	}
+	wc->status_ca_certs = dup_or_null(conf_str(c, "status", "ca_certs"));
 	rc = conf_check_unused(c, err);
 out:
 	conf_list_free(ids, nids);
@@ -264,6 +265,7 @@ web_conf_clear(struct web_conf *wc)
 	for (i = 0; i < wc->nstatus; i++)
 		free(wc->status_admin[i]);
 	free(wc->status_admin);
+	free(wc->status_ca_certs);
 	memset(wc, 0, sizeof(*wc));
 }
 

@@ -73,6 +73,8 @@ struct web_conf {
 	struct sclient_cfg link;
 	/* [status] */
 	char **status_admin;       /* NULL-terminated */
+	char *status_ca_certs;     /* PEM of the root and sub-roots, sent in
+	                            * every bundle (or NULL) */
 	size_t nstatus;
 };
 
