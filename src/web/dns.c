@@ -190,11 +190,16 @@ dns_open(const struct dns_conf *c, struct dns **out, struct fe_err *err)
 		goto fail;
 	}
 	/* The resolver may well be on loopback (a local unbound, or the test's
-	 * nsd); RFC 8145 signalling only concerns the root anchor. */
+	 * nsd); RFC 8145 signalling only concerns the root anchor.  Domain
+	 * control and CAA are evidence for an issuance: every lookup asks the
+	 * resolver afresh, nothing is answered from this context's cache. */
 	if ((rc = ub_ctx_set_option(d->ctx, "do-not-query-localhost:",
 	    "no")) != 0 ||
 	    (rc = ub_ctx_set_option(d->ctx, "trust-anchor-signaling:",
-	    "no")) != 0) {
+	    "no")) != 0 ||
+	    (rc = ub_ctx_set_option(d->ctx, "cache-max-ttl:", "0")) != 0 ||
+	    (rc = ub_ctx_set_option(d->ctx, "cache-max-negative-ttl:",
+	    "0")) != 0) {
 		ret = fe_err_code(err, FE_EIO, "dns: libunbound: option: %s",
 		    ub_strerror(rc));
 		goto fail;
