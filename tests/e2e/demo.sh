@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh - `make demo ONCE=1`'s walkthrough runs to the end, and what it
 # leaves behind is real: a ceremony, certificates that verify, a revoked
-# certificate on a verified CRL, a request log that verifies.
+# certificate on a verified CRL, a request log that verifies; and fe-web's
+# path from sign-up to a certificate that verifies and that fe-status knows.
 . "$(dirname "$0")/lib.sh"
 
 check "the demo walkthrough exits 0" env ONCE=1 FE_DEMO_OUT="$PWD/out" "$FE_ROOT/scripts/demo"
@@ -34,7 +35,21 @@ check "the CRLs fetched from fe-status verify, the server one lists the certific
 	 openssl crl -inform DER -in $D/fetched/server.crl -noout -text | grep -qi \$(openssl x509 -in $D/www.example.org.pem -noout -serial | cut -d= -f2)"
 check "the time stamp reply verifies against its query" bash -c \
 	"openssl ts -verify -in $D/demo.tsr -queryfile $D/demo.tsq -CAfile $D/ca/certs/root.pem -untrusted $D/ca/certs/time.pem 2>&1 | grep -q 'Verification: OK'"
+check "fe-web's certificate verifies against the demo chain (openssl -x509_strict)" \
+	openssl verify -x509_strict -purpose sslserver -CAfile $D/ca/certs/root.pem -untrusted $D/web/chain.pem $D/web/www.example.org.pem
+check "... its chain is the TLS sub-root and the root, and it names what was asked" bash -c \
+	"cat $D/ca/certs/server.pem $D/ca/certs/root.pem | cmp - $D/web/chain.pem &&
+	 openssl x509 -in $D/web/www.example.org.pem -noout -ext subjectAltName | tr -d ' ' | grep -qx 'DNS:www.example.org,DNS:example.org'"
+check "the confirmation mail is in the SMTP sink's store, with its link" bash -c \
+	"grep -q '^X-Sink-Rcpt-To: <alice@example.org>' $D/mail/1.eml && grep -q '#confirm=' $D/mail/1.txt"
+check "the domain was verified by the DNS TXT record (nsd) and the request issued over the line" bash -c \
+	"fe log show $D/web/web.log | grep -q 'domain.verified' && grep -q 'link.session' $D/signer-requests.log &&
+	 grep -q \"\$(openssl x509 -in $D/web/www.example.org.pem -noout -serial | cut -d= -f2 | tr A-F a-f)\" $D/signer-requests.log"
+check "fe-web pushed it to fe-status: the OCSP response says good" bash -c \
+	"openssl ocsp -no_nonce -respin $D/web/www.example.org.ocsp -issuer $D/ca/certs/server.pem -cert $D/web/www.example.org.pem -CAfile $D/ca/certs/root.pem 2>&1 | grep -q 'www.example.org.pem: good'"
+check "fe-web's log verifies" fe log verify $D/web/web.log
 check "the demo leaves no service running after ONCE=1" bash -c \
 	"! pgrep -f 'fe-linesi[m] --link-a $PWD/out' >/dev/null && ! pgrep -f 'fe-watc[h] -c $PWD/out' >/dev/null &&
-	 ! pgrep -f 'fe-statu[s] -c status/status.ini' >/dev/null"
+	 ! pgrep -f 'fe-statu[s] -c status/status.ini' >/dev/null && ! pgrep -f 'fe-we[b] -c web/web.ini' >/dev/null &&
+	 ! pgrep -f 'smtp-sin[k] 0 $PWD/out/mail' >/dev/null && ! pgrep -f 'ns[d] -c $PWD/out/dns/nsd.conf' >/dev/null"
 done_testing
