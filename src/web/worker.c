@@ -1660,6 +1660,8 @@ struct worker {
 	atomic_int stop;
 	int kicked;               /* link thread: look now (under mu) */
 	int pushed;               /* HTTP thread: push now (under mu) */
+	struct ls ls;             /* the link thread's, made by worker_start */
+	struct hs hs;             /* the HTTP thread's, made by worker_start */
 };
 
 static void
@@ -1677,13 +1679,9 @@ static void *
 link_main(void *arg)
 {
 	struct worker *w = arg;
-	struct ls ls;
-	struct fe_err err;
+	struct ls *lsp = &w->ls;
+#define ls (*lsp)
 
-	if (ls_init(&ls, &w->c, &err) != 0) {
-		(void)wlog(&w->c, "worker.error", &err, "%s", err.msg);
-		return NULL;
-	}
 	ls.changed = kick_http;
 	ls.arg = w;
 	while (!atomic_load(&w->stop)) {
@@ -1697,6 +1695,7 @@ link_main(void *arg)
 	}
 	ls_free(&ls);
 	return NULL;
+#undef ls
 }
 
 static void
@@ -1711,13 +1710,9 @@ http_main(void *arg)
 	struct worker *w = arg;
 	unsigned poll_s = w->c.status_poll_s ? w->c.status_poll_s : 60;
 	int64_t next_poll = 0, next_due = 0;
-	struct fe_err err;
-	struct hs hs;
+	struct hs *hsp = &w->hs;
+#define hs (*hsp)
 
-	if (hs_init(&hs, &w->c, &w->stop, &err) != 0) {
-		(void)wlog(&w->c, "worker.error", &err, "%s", err.msg);
-		return NULL;
-	}
 	hs.changed = kick_link;
 	hs.arg = w;
 	while (!atomic_load(&w->stop)) {
@@ -1755,6 +1750,7 @@ http_main(void *arg)
 	}
 	hs_free(&hs);
 	return NULL;
+#undef hs
 }
 
 static void
@@ -1808,7 +1804,23 @@ worker_start(const struct worker_conf *c, struct worker **out,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	atomic_init(&w->stop, 0);
+	/* Open the line and the HTTP side here, so that a missing device,
+	 * key or ca_certs stops fe-web at start instead of leaving a thread
+	 * that never works. */
+	if ((rc = ls_init(&w->ls, &w->c, err)) != 0) {
+		worker_free(w);
+		curl_global_cleanup();
+		return rc;
+	}
+	if ((rc = hs_init(&w->hs, &w->c, &w->stop, err)) != 0) {
+		ls_free(&w->ls);
+		worker_free(w);
+		curl_global_cleanup();
+		return rc;
+	}
 	if (pthread_create(&w->link_thr, NULL, link_main, w) != 0) {
+		ls_free(&w->ls);
+		hs_free(&w->hs);
 		worker_free(w);
 		curl_global_cleanup();
 		return fe_err_sys(err, "cannot start the worker's link thread");
@@ -1816,6 +1828,7 @@ worker_start(const struct worker_conf *c, struct worker **out,
 	if (pthread_create(&w->http_thr, NULL, http_main, w) != 0) {
 		atomic_store(&w->stop, 1);
 		pthread_join(w->link_thr, NULL);
+		hs_free(&w->hs);
 		worker_free(w);
 		curl_global_cleanup();
 		return fe_err_sys(err, "cannot start the worker's HTTP thread");
