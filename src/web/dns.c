@@ -773,6 +773,7 @@ caa_check(struct dns *d, const char *fqdn, bool wildcard,
 {
 	const uint8_t *rdata[RRSET_MAX];
 	size_t len[RRSET_MAX], n;
+	char q[QNAME_SIZE];
 	struct ub_result *res;
 	const char *name, *dot;
 	int rc;
@@ -792,6 +793,15 @@ caa_check(struct dns *d, const char *fqdn, bool wildcard,
 			return rc;
 		if (res->havedata && res->data[0] != NULL) {
 			for (n = 0; res->data[n] != NULL; n++) {
+				/* a hostile zone can send thousands (TCP) */
+				if (n == RRSET_MAX) {
+					rc = fe_err_code(err, FE_EPOLICY,
+					    "C4: CAA at %s: more than %d "
+					    "records", qname(name, q),
+					    RRSET_MAX);
+					ub_resolve_free(res);
+					return rc;
+				}
 				rdata[n] = (const uint8_t *)res->data[n];
 				len[n] = (size_t)res->len[n];
 			}
