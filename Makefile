@@ -24,7 +24,9 @@ FUZZCC ?= clang
 PKGS := libcrypto sqlite3 inih libgfshare
 # fe-watch and fe (alerts by SMTP, JSON) need these; fe-signer never links them.
 WATCH_PKGS := libcurl jansson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WATCH_PKGS) libmicrohttpd hiredis libunbound libargon2 2>/dev/null)
+# (libunbound is left out: its .pc wants libevent-dev for --cflags, and
+# its headers are in /usr/include.)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WATCH_PKGS) libmicrohttpd hiredis libargon2 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WATCH_LIBS := $(shell pkg-config --libs $(WATCH_PKGS) 2>/dev/null) -lpthread
 # fe-status: HTTP server and the Redis tier.
