@@ -9,6 +9,7 @@
 #   mail_link N KIND                  the token of mail N's link (#KIND=)
 #   api METHOD PATH [JSON]            curl with the cookie jar and CSRF;
 #                                     prints the body, then the status line
+#   signer_start, web_start           (re)start fe-signer, fe-web
 #   web_stop                          stop everything (also on EXIT)
 
 WEB_PIDS=
@@ -56,10 +57,7 @@ EOC
 	fe-linesim --link-a "$PWD/line-c" --link-b "$PWD/A/line-s" --baud 115200 >sim.out 2>&1 &
 	WEB_PIDS="$WEB_PIDS $!"
 	wait_for sim.out ready || { notok "line simulator"; exit 1; }
-	fe-signer -c A/signer.ini --share A/ca/shares/share-1.txt \
-		--share A/ca/shares/share-3.txt serve >signer.out 2>&1 &
-	SIGNER_PID=$!
-	WEB_PIDS="$WEB_PIDS $SIGNER_PID"
+	signer_start
 
 	mkdir -p mail dns
 	"$FE_ROOT/scripts/smtp-sink" 0 "$PWD/mail" >sink.out 2>sink.err &
@@ -125,6 +123,15 @@ device = $PWD/line-c
 key = $PWD/client.key
 EOF
 	web_start
+}
+
+# signer_start: fe-signer on its end of the line; $SIGNER_PID (also after
+# a kill -9: the link resumes where it was).
+signer_start() {
+	fe-signer -c A/signer.ini --share A/ca/shares/share-1.txt \
+		--share A/ca/shares/share-3.txt serve >>signer.out 2>&1 &
+	SIGNER_PID=$!
+	WEB_PIDS="$WEB_PIDS $SIGNER_PID"
 }
 
 web_start() {

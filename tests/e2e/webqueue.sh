@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # webqueue.sh - fe-web's queue worker (src/web/worker.c) against the real
-# fe-signer behind fe-linesim and a real fe-status: 200 queued requests are
+# fe-signer behind fe-linesim and a real fe-status: 100 queued requests are
 # issued exactly once through kill -9 of the worker and of the signer in
-# the middle of the burst; a revocation reaches the CRL; the bundles make
-# fe-status answer good and revoked (openssl ocsp); fe-status's own
-# delegated-key requests are fetched, signed and installed.
+# the middle of the burst (webburst.sh does 200 through fe-web's API); a
+# revocation reaches the CRL; the bundles make fe-status answer good and
+# revoked (openssl ocsp); fe-status's own delegated-key requests are
+# fetched, signed and installed.
 . "$(dirname "$0")/lib.sh"
 
-N=${FE_WEBQ_N:-200}
+N=${FE_WEBQ_N:-100}
 SIM= ; SIG= ; WRK= ; SRV=
 cleanup() { kill $WRK $SIG $SRV $SIM 2>/dev/null; wait 2>/dev/null; }
 trap cleanup EXIT

@@ -326,6 +326,10 @@ write_zones(void)
 	g.serial++;
 	write_zone("example.zone", zone_tld);
 	write_zone("dcv.example.zone", zone_example);
+	/* more CAA records than caa_check takes (the answer comes by TCP) */
+	assert_int_equal(run("cd '%s' && for i in $(seq 300); do echo \"many IN "
+	    "CAA 0 issue \\\"ca$i.example\\\"\"; done >>dcv.example.zone",
+	    g.dir), 0);
 	write_zone("signed.example.in", zone_signed);
 	write_zone("tampered.example.in", zone_tampered);
 	write_zone("unsigned.example.zone", zone_unsigned);
@@ -884,6 +888,9 @@ caa_cases(void **state)
 		{ "malformed.dcv.example", false, FE_EPOLICY,
 		  "(a record that does not parse)" },
 		{ "several.dcv.example", false, 0, NULL },
+		/* more records than the cap: refused, not overflowed */
+		{ "many.dcv.example", false, FE_EIO,
+		  "DNS CAA many.dcv.example: more than 256 records" },
 		/* CNAME: the target's set */
 		{ "cname.dcv.example", false, FE_EPOLICY,
 		  "C4: CAA at cname.dcv.example forbids issuance: "
