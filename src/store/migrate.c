@@ -52,3 +52,35 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
 	}
 	return 0;
 }
+
+int
+sql_open(const char *path, const char *who, const char *const *migrations,
+    size_t n, int busy_ms, sqlite3 **out, struct fe_err *err)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = fe_err_code(err, FE_EDB, "%s: cannot open: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db, busy_ms);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; "
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		rc = fe_err_code(err, FE_EDB, "%s: setting WAL mode: %s", path,
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return rc;
+	}
+	if ((rc = sql_migrate(db, path, who, migrations, n, err)) != 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}

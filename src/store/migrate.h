@@ -19,4 +19,13 @@
 int sql_migrate(sqlite3 *db, const char *path, const char *who,
     const char *const *migrations, size_t n, struct fe_err *err);
 
+/*
+ * Open (creating) the store at path the way every store is opened: WAL,
+ * synchronous FULL, foreign keys on, a busy timeout of busy_ms, and
+ * migrated with sql_migrate.  On failure *out is NULL and err says
+ * "PATH: what: SQLite's message".
+ */
+int sql_open(const char *path, const char *who, const char *const *migrations,
+    size_t n, int busy_ms, sqlite3 **out, struct fe_err *err);
+
 #endif

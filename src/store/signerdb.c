@@ -127,13 +127,6 @@ stmt(struct signerdb *d, enum stmt s)
 	return st;
 }
 
-static int
-migrate(struct signerdb *d, struct fe_err *err)
-{
-	return sql_migrate(d->db, d->path, "fe-signer", migrations,
-	    sizeof(migrations) / sizeof(migrations[0]), err);
-}
-
 int
 signerdb_open(const char *path, struct signerdb **out, struct fe_err *err)
 {
@@ -141,19 +134,8 @@ signerdb_open(const char *path, struct signerdb **out, struct fe_err *err)
 	int i;
 
 	d->path = fe_strdup(path);
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		dberr(d, err, "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(d->db, 5000);
-	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		dberr(d, err, "setting WAL mode");
-		goto fail;
-	}
-	if (migrate(d, err) != 0)
+	if (sql_open(path, "fe-signer", migrations, sizeof(migrations) /
+	    sizeof(migrations[0]), 5000, &d->db, err) != 0)
 		goto fail;
 	for (i = 0; i < S__MAX; i++) {
 		if (sqlite3_prepare_v3(d->db, sql[i], -1,

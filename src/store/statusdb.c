@@ -376,13 +376,6 @@ issuer_load(struct statusdb *d, int64_t id, const uint8_t *der, size_t len,
 	return 0;
 }
 
-static int
-migrate(struct statusdb *d, struct fe_err *err)
-{
-	return sql_migrate(d->db, d->path, "fe-status", migrations,
-	    sizeof(migrations) / sizeof(migrations[0]), err);
-}
-
 /* The in-memory issuer list, (re)read from the database. */
 static int
 issuers_reload(struct statusdb *d, struct fe_err *err)
@@ -416,19 +409,8 @@ statusdb_open(const char *path, struct statusdb **out, struct fe_err *err)
 	int i;
 
 	d->path = fe_strdup(path);
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		dberr(d, err, "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(d->db, 5000);
-	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		dberr(d, err, "setting WAL mode");
-		goto fail;
-	}
-	if (migrate(d, err) != 0)
+	if (sql_open(path, "fe-status", migrations, sizeof(migrations) /
+	    sizeof(migrations[0]), 5000, &d->db, err) != 0)
 		goto fail;
 	for (i = 0; i < S__MAX; i++) {
 		if (sqlite3_prepare_v3(d->db, sql[i], -1,

@@ -76,117 +76,6 @@ fail(struct api_resp *rs, int code, const struct fe_err *err)
 	api_error(rs, st, "%s", err->msg);
 }
 
-/*
- * Bind args by fmt: 'i' int64_t, 't' const char * (NULL binds NULL),
- * 'b' const void *, size_t (a BLOB).
- */
-static int
-vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
-{
-	int i, rc = SQLITE_OK;
-
-	for (i = 0; fmt[i] != '\0' && rc == SQLITE_OK; i++) {
-		switch (fmt[i]) {
-		case 'i':
-			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 't': {
-			const char *s = va_arg(ap, const char *);
-
-			rc = s ? sqlite3_bind_text(st, i + 1, s, -1,
-			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
-			break;
-		}
-		case 'b': {
-			const void *p = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-
-			rc = sqlite3_bind_blob(st, i + 1, p, (int)n,
-			    SQLITE_TRANSIENT);
-			break;
-		}
-		default:
-			return SQLITE_MISUSE;
-		}
-	}
-	return rc;
-}
-
-/* Prepare and bind; the caller steps and finalizes. */
-static int
-q(sqlite3 *db, struct fe_err *err, sqlite3_stmt **st, const char *sql,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	if ((rc = webdb_prepare(db, sql, st, err)) != 0)
-		return rc;
-	va_start(ap, fmt);
-	rc = vbind(*st, fmt, ap);
-	va_end(ap);
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(*st);
-		*st = NULL;
-		return webdb_err(db, "binding", err);
-	}
-	return 0;
-}
-
-/* Run a statement to the end: the number of changed rows, or an error. */
-static int
-x(sqlite3 *db, struct fe_err *err, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int rc;
-
-	if ((rc = webdb_prepare(db, sql, &st, err)) != 0)
-		return rc;
-	va_start(ap, fmt);
-	rc = vbind(st, fmt, ap);
-	va_end(ap);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		rc = webdb_err(db, "update", err);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return sqlite3_changes(db);
-}
-
-/* One integer from a query (def when no row). */
-static int
-q_int(sqlite3 *db, struct fe_err *err, int64_t *out, int64_t def,
-    const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int rc;
-
-	if ((rc = webdb_prepare(db, sql, &st, err)) != 0)
-		return rc;
-	va_start(ap, fmt);
-	rc = vbind(st, fmt, ap);
-	va_end(ap);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def :
-		    sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		*out = def;
-		rc = 0;
-	} else {
-		rc = webdb_err(db, "query", err);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -234,7 +123,7 @@ token_store(struct web *w, sqlite3 *db, const char *kind, int64_t account,
 
 	token_new(tok);
 	token_hash(tok, h);
-	rc = x(db, err, "INSERT INTO token (hash, kind, account, ref, created,"
+	rc = webdb_exec(db, err, "INSERT INTO token (hash, kind, account, ref, created,"
 	    " expires) VALUES (?, ?, ?, ?, ?, ?)", "btiiii", h, sizeof(h),
 	    kind, account, ref, now, now + w->c->token_ttl);
 	return rc < 0 ? rc : 0;
@@ -254,7 +143,7 @@ session_of(sqlite3 *db, const char *cookie, int64_t *account,
 	if (cookie == NULL || !token_syntax_ok(cookie))
 		return 0;
 	token_hash(cookie, h);
-	if ((rc = q(db, err, &st, "SELECT account, csrf FROM session WHERE "
+	if ((rc = webdb_query(db, err, &st, "SELECT account, csrf FROM session WHERE "
 	    "token_hash = ? AND expires > ?", "bi", h, sizeof(h),
 	    fe_now_sec())) != 0)
 		return rc;
@@ -285,9 +174,9 @@ points_of(sqlite3 *db, int64_t account, const char *name, int64_t *pts,
     struct fe_err *err)
 {
 	if (name == NULL)
-		return q_int(db, err, pts, 0, "SELECT SUM(points) FROM "
+		return webdb_int(db, err, pts, 0, "SELECT SUM(points) FROM "
 		    "assurance WHERE member = ?", "i", account);
-	return q_int(db, err, pts, 0, "SELECT SUM(points) FROM assurance "
+	return webdb_int(db, err, pts, 0, "SELECT SUM(points) FROM assurance "
 	    "WHERE member = ? AND name = ?", "it", account, name);
 }
 
@@ -299,7 +188,7 @@ is_assurer(sqlite3 *db, int64_t account, bool *yes, struct fe_err *err)
 
 	*yes = false;
 	if ((rc = points_of(db, account, NULL, &pts, err)) != 0 ||
-	    (rc = q_int(db, err, &test, 0, "SELECT assurer_test FROM account"
+	    (rc = webdb_int(db, err, &test, 0, "SELECT assurer_test FROM account"
 	    " WHERE id = ?", "i", account)) != 0)
 		return rc;
 	*yes = pts >= ASSURER_POINTS && test != 0;
@@ -335,7 +224,7 @@ h_signup(struct web *w, sqlite3 *db, const struct api_req *rq,
 		fail(rs, rc, &err);
 		goto out;
 	}
-	if ((rc = q_int(db, &err, &exists, 0, "SELECT COUNT(*) FROM account "
+	if ((rc = webdb_int(db, &err, &exists, 0, "SELECT COUNT(*) FROM account "
 	    "WHERE email = ?", "t", v[2].s)) != 0)
 		goto dbfail;
 	if (exists) {
@@ -344,12 +233,12 @@ h_signup(struct web *w, sqlite3 *db, const struct api_req *rq,
 		    "address exists (use the password reset)");
 		goto out;
 	}
-	if ((rc = x(db, &err, "INSERT INTO account (name, dob, email, pwhash,"
+	if ((rc = webdb_exec(db, &err, "INSERT INTO account (name, dob, email, pwhash,"
 	    " created) VALUES (?, ?, ?, ?, ?)", "tttti", v[0].s, v[1].s,
 	    v[2].s, hash, fe_now_sec())) < 0)
 		goto dbfail;
 	id = sqlite3_last_insert_rowid(db);
-	if ((rc = x(db, &err, "INSERT INTO email (account, address, state) "
+	if ((rc = webdb_exec(db, &err, "INSERT INTO email (account, address, state) "
 	    "VALUES (?, ?, 'pending')", "it", id, v[2].s)) < 0 ||
 	    (rc = token_store(w, db, "signup", id,
 	    sqlite3_last_insert_rowid(db), tok, &err)) != 0)
@@ -399,7 +288,7 @@ h_confirm(struct web *w, sqlite3 *db, const struct api_req *rq,
 		fail(rs, rc, &err);
 		return;
 	}
-	if ((rc = q(db, &err, &st, "SELECT kind, account, ref FROM token "
+	if ((rc = webdb_query(db, &err, &st, "SELECT kind, account, ref FROM token "
 	    "WHERE hash = ? AND used = 0 AND expires > ? AND kind IN "
 	    "('signup','email','domain')", "bi", h, sizeof(h), now)) != 0)
 		goto dbfail;
@@ -414,30 +303,30 @@ h_confirm(struct web *w, sqlite3 *db, const struct api_req *rq,
 	account = sqlite3_column_int64(st, 1);
 	ref = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
-	if ((rc = x(db, &err, "UPDATE token SET used = 1 WHERE hash = ?", "b",
+	if ((rc = webdb_exec(db, &err, "UPDATE token SET used = 1 WHERE hash = ?", "b",
 	    h, sizeof(h))) < 0)
 		goto dbfail;
 	if (strcmp(kind, "domain") == 0) {
-		if ((rc = x(db, &err, "UPDATE domain SET state = 'verified', "
+		if ((rc = webdb_exec(db, &err, "UPDATE domain SET state = 'verified', "
 		    "method = 'email', checked = ?, recheck_due = ?, "
 		    "recheck_sent = NULL WHERE id = ? AND account = ? AND "
 		    "state != 'lapsed'", "iiii", now,
 		    now + w->c->recheck_interval, ref, account)) < 0)
 			goto dbfail;
-		if ((rc = q(db, &err, &st, "SELECT name FROM domain WHERE "
+		if ((rc = webdb_query(db, &err, &st, "SELECT name FROM domain WHERE "
 		    "id = ?", "i", ref)) != 0)
 			goto dbfail;
 	} else {
-		if (strcmp(kind, "signup") == 0 && (rc = x(db, &err,
+		if (strcmp(kind, "signup") == 0 && (rc = webdb_exec(db, &err,
 		    "UPDATE account SET confirmed = 1 WHERE id = ?", "i",
 		    account)) < 0)
 			goto dbfail;
-		if ((rc = x(db, &err, "UPDATE email SET state = 'confirmed', "
+		if ((rc = webdb_exec(db, &err, "UPDATE email SET state = 'confirmed', "
 		    "checked = ?, recheck_due = ?, recheck_sent = NULL WHERE "
 		    "id = ? AND account = ? AND state != 'lapsed'", "iiii", now,
 		    now + w->c->recheck_interval, ref, account)) < 0)
 			goto dbfail;
-		if ((rc = q(db, &err, &st, "SELECT address FROM email WHERE "
+		if ((rc = webdb_query(db, &err, &st, "SELECT address FROM email WHERE "
 		    "id = ?", "i", ref)) != 0)
 			goto dbfail;
 	}
@@ -491,7 +380,7 @@ h_login(struct web *w, sqlite3 *db, const struct api_req *rq,
 		if (passwd_hash(pw, dummy, &err) != 0)
 			dummy[0] = '\0';
 	}
-	if ((rc = q(db, &err, &st, "SELECT id, pwhash, failed, locked, "
+	if ((rc = webdb_query(db, &err, &st, "SELECT id, pwhash, failed, locked, "
 	    "confirmed FROM account WHERE email = ?", "t", v[0].s)) != 0) {
 		fail(rs, rc, &err);
 		goto out;
@@ -524,7 +413,7 @@ h_login(struct web *w, sqlite3 *db, const struct api_req *rq,
 	if (ok != 0) {
 		bool lock = failed + 1 >= LOCK_AFTER;
 
-		if ((rc = x(db, &err, "UPDATE account SET failed = failed + 1, "
+		if ((rc = webdb_exec(db, &err, "UPDATE account SET failed = failed + 1, "
 		    "locked = ? WHERE id = ?", "ii", (int64_t)lock, id)) < 0 ||
 		    (rc = web_log(w, "login.failed", &err, "account",
 		    json_integer(id), "peer", json_string(rq->peer), "failures",
@@ -549,9 +438,9 @@ h_login(struct web *w, sqlite3 *db, const struct api_req *rq,
 	token_new(tok);
 	token_new(csrf);
 	token_hash(tok, h);
-	if ((rc = x(db, &err, "UPDATE account SET failed = 0 WHERE id = ?",
+	if ((rc = webdb_exec(db, &err, "UPDATE account SET failed = 0 WHERE id = ?",
 	    "i", id)) < 0 ||
-	    (rc = x(db, &err, "INSERT INTO session (token_hash, account, csrf,"
+	    (rc = webdb_exec(db, &err, "INSERT INTO session (token_hash, account, csrf,"
 	    " created, expires) VALUES (?, ?, ?, ?, ?)", "bitii", h, sizeof(h),
 	    id, csrf, now, now + SESSION_SECS)) < 0 ||
 	    (rc = web_log(w, "login", &err, "account", json_integer(id),
@@ -585,7 +474,7 @@ h_reset(struct web *w, sqlite3 *db, const struct api_req *rq,
 
 	if (!parse(rq, rs, f_reset, NF(f_reset), v))
 		return;
-	if ((rc = q_int(db, &err, &id, 0, "SELECT id FROM account WHERE "
+	if ((rc = webdb_int(db, &err, &id, 0, "SELECT id FROM account WHERE "
 	    "email = ?", "t", v[0].s)) != 0) {
 		fail(rs, rc, &err);
 		goto out;
@@ -637,7 +526,7 @@ h_newpw(struct web *w, sqlite3 *db, const struct api_req *rq,
 		fail(rs, rc, &err);
 		goto out;
 	}
-	if ((rc = q_int(db, &err, &account, 0, "SELECT account FROM token "
+	if ((rc = webdb_int(db, &err, &account, 0, "SELECT account FROM token "
 	    "WHERE hash = ? AND kind = 'reset' AND used = 0 AND expires > ?",
 	    "bi", h, sizeof(h), fe_now_sec())) != 0)
 		goto dbfail;
@@ -647,14 +536,14 @@ h_newpw(struct web *w, sqlite3 *db, const struct api_req *rq,
 		    "token");
 		goto out;
 	}
-	if ((rc = q_int(db, &err, &locked, 0, "SELECT locked FROM account "
+	if ((rc = webdb_int(db, &err, &locked, 0, "SELECT locked FROM account "
 	    "WHERE id = ?", "i", account)) != 0 ||
-	    (rc = x(db, &err, "UPDATE token SET used = 1 WHERE hash = ?", "b",
+	    (rc = webdb_exec(db, &err, "UPDATE token SET used = 1 WHERE hash = ?", "b",
 	    h, sizeof(h))) < 0 ||
-	    (rc = x(db, &err, "UPDATE account SET pwhash = ?, failed = 0, "
+	    (rc = webdb_exec(db, &err, "UPDATE account SET pwhash = ?, failed = 0, "
 	    "locked = 0, confirmed = 1 WHERE id = ?", "ti", hash,
 	    account)) < 0 ||
-	    (rc = x(db, &err, "DELETE FROM session WHERE account = ?", "i",
+	    (rc = webdb_exec(db, &err, "DELETE FROM session WHERE account = ?", "i",
 	    account)) < 0 ||
 	    (rc = web_log(w, locked ? "account.unlocked" : "account.password",
 	    &err, "account", json_integer(account), "by",
@@ -681,7 +570,7 @@ list_rows(sqlite3 *db, struct fe_err *err, json_t *arr, const char *sql,
 	sqlite3_stmt *st;
 	int rc, i;
 
-	if ((rc = q(db, err, &st, sql, "i", account)) != 0)
+	if ((rc = webdb_query(db, err, &st, sql, "i", account)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_object();
@@ -722,7 +611,7 @@ h_me(struct web *w, sqlite3 *db, int64_t account, const char *csrf,
 	    account)) != 0 ||
 	    (rc = points_of(db, account, NULL, &pts, &err)) != 0 ||
 	    (rc = is_assurer(db, account, &assurer, &err)) != 0 ||
-	    (rc = q(db, &err, &st, "SELECT name, dob, email FROM account "
+	    (rc = webdb_query(db, &err, &st, "SELECT name, dob, email FROM account "
 	    "WHERE id = ?", "i", account)) != 0) {
 		json_decref(emails);
 		json_decref(domains);
@@ -777,7 +666,7 @@ h_add_email(struct web *w, sqlite3 *db, int64_t account,
 		return;
 	if ((rc = webdb_begin(db, &err)) != 0)
 		goto fail;
-	if ((rc = q_int(db, &err, &exists, 0, "SELECT COUNT(*) FROM email "
+	if ((rc = webdb_int(db, &err, &exists, 0, "SELECT COUNT(*) FROM email "
 	    "WHERE account = ? AND address = ?", "it", account, v[0].s)) != 0)
 		goto dbfail;
 	if (exists) {
@@ -786,7 +675,7 @@ h_add_email(struct web *w, sqlite3 *db, int64_t account,
 		    "account", v[0].s);
 		goto out;
 	}
-	if ((rc = x(db, &err, "INSERT INTO email (account, address, state) "
+	if ((rc = webdb_exec(db, &err, "INSERT INTO email (account, address, state) "
 	    "VALUES (?, ?, 'pending')", "it", account, v[0].s)) < 0)
 		goto dbfail;
 	id = sqlite3_last_insert_rowid(db);
@@ -829,7 +718,7 @@ h_add_domain(struct web *w, sqlite3 *db, int64_t account,
 	if (!parse(rq, rs, f_domain, NF(f_domain), v))
 		return;
 	token_new(tok);
-	rc = x(db, &err, "INSERT INTO domain (account, name, token, state) "
+	rc = webdb_exec(db, &err, "INSERT INTO domain (account, name, token, state) "
 	    "VALUES (?, ?, ?, 'pending')", "itt", account, v[0].s, tok);
 	if (rc < 0) {
 		if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
@@ -883,7 +772,7 @@ h_verify_domain(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 	f[1].choices = dcv_mailboxes;
 	if (!parse(rq, rs, f, NF(f), v))
 		return;
-	if ((rc = q(db, &err, &st, "SELECT name, token FROM domain WHERE "
+	if ((rc = webdb_query(db, &err, &st, "SELECT name, token FROM domain WHERE "
 	    "id = ? AND account = ?", "ii", id, account)) != 0) {
 		fail(rs, rc, &err);
 		goto out;
@@ -910,7 +799,7 @@ h_verify_domain(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 		if ((rc = webdb_begin(db, &err)) != 0 ||
 		    (rc = token_store(w, db, "domain", account, id, mtok,
 		    &err)) != 0 ||
-		    (rc = x(db, &err, "UPDATE domain SET mailbox = ? WHERE "
+		    (rc = webdb_exec(db, &err, "UPDATE domain SET mailbox = ? WHERE "
 		    "id = ?", "ti", v[1].s, id)) < 0 ||
 		    (rc = web_mail_token(w, addr, "Confirm control of a domain",
 		    "A member of the CA asked to prove control of this domain. "
@@ -942,7 +831,7 @@ h_verify_domain(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 		api_error(rs, rc == FE_EPOLICY ? 422 : 502, "%s", err.msg);
 		goto out;
 	}
-	if ((rc = x(db, &err, "UPDATE domain SET state = 'verified', method = "
+	if ((rc = webdb_exec(db, &err, "UPDATE domain SET state = 'verified', method = "
 	    "?, checked = ?, recheck_due = ?, recheck_sent = NULL WHERE id = ?",
 	    "tiii", v[0].s, now, now + w->c->recheck_interval, id)) < 0 ||
 	    (rc = web_log(w, "domain.verified", &err, "account",
@@ -989,9 +878,9 @@ h_assure(struct web *w, sqlite3 *db, int64_t account,
 		    "assurer test) may assure");
 		goto out;
 	}
-	if ((rc = q_int(db, &err, &member, 0, "SELECT id FROM account WHERE "
+	if ((rc = webdb_int(db, &err, &member, 0, "SELECT id FROM account WHERE "
 	    "email = ? AND confirmed = 1", "t", v[0].s)) != 0 ||
-	    (rc = q_int(db, &err, &made, 0, "SELECT COUNT(*) FROM assurance "
+	    (rc = webdb_int(db, &err, &made, 0, "SELECT COUNT(*) FROM assurance "
 	    "WHERE assurer = ?", "i", account)) != 0)
 		goto dbfail;
 	if (member == 0 || member == account) {
@@ -1010,7 +899,7 @@ h_assure(struct web *w, sqlite3 *db, int64_t account,
 		    "allowance after %" PRId64 " assurances)", allowance, made);
 		goto out;
 	}
-	if ((rc = q_int(db, &err, &have, 0, "SELECT COUNT(*) FROM assurance "
+	if ((rc = webdb_int(db, &err, &have, 0, "SELECT COUNT(*) FROM assurance "
 	    "WHERE assurer = ? AND member = ?", "ii", account, member)) != 0)
 		goto dbfail;
 	if (have) {
@@ -1018,7 +907,7 @@ h_assure(struct web *w, sqlite3 *db, int64_t account,
 		api_error(rs, 409, "you have assured this member already");
 		goto out;
 	}
-	if ((rc = x(db, &err, "INSERT INTO assurance (assurer, member, points,"
+	if ((rc = webdb_exec(db, &err, "INSERT INTO assurance (assurer, member, points,"
 	    " name, date, place, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    "iiittti", account, member, (int64_t)v[1].i, v[2].s, v[3].s,
 	    v[4].s, fe_now_sec())) < 0 ||
@@ -1067,9 +956,9 @@ h_profiles(struct web *w, sqlite3 *db, int64_t account, struct api_resp *rs)
 
 	if ((rc = points_of(db, account, NULL, &pts, &err)) != 0 ||
 	    (rc = is_assurer(db, account, &assurer, &err)) != 0 ||
-	    (rc = q_int(db, &err, &vdom, 0, "SELECT COUNT(*) FROM domain "
+	    (rc = webdb_int(db, &err, &vdom, 0, "SELECT COUNT(*) FROM domain "
 	    "WHERE account = ? AND state = 'verified'", "i", account)) != 0 ||
-	    (rc = q_int(db, &err, &cmail, 0, "SELECT COUNT(*) FROM email "
+	    (rc = webdb_int(db, &err, &cmail, 0, "SELECT COUNT(*) FROM email "
 	    "WHERE account = ? AND state = 'confirmed'", "i", account)) != 0) {
 		json_decref(arr);
 		fail(rs, rc, &err);
@@ -1107,7 +996,7 @@ domain_for(sqlite3 *db, int64_t account, const char *name, char *dom,
 	int rc;
 
 	/* The longest verified domain that n equals or ends with ".D". */
-	if ((rc = q(db, err, &st, "SELECT name FROM domain WHERE account = ? "
+	if ((rc = webdb_query(db, err, &st, "SELECT name FROM domain WHERE account = ? "
 	    "AND state = 'verified' AND (name = ?2 OR substr(?2, -length(name)"
 	    " - 1) = '.' || name) ORDER BY length(name) DESC LIMIT 1", "it",
 	    account, n)) != 0)
@@ -1154,7 +1043,7 @@ request_rules(struct web *w, sqlite3 *db, int64_t account,
 
 	if ((rc = points_of(db, account, NULL, &pts, err)) != 0 ||
 	    (rc = is_assurer(db, account, &assurer, err)) != 0 ||
-	    (rc = q_int(db, err, &confirmed, 0, "SELECT confirmed FROM "
+	    (rc = webdb_int(db, err, &confirmed, 0, "SELECT confirmed FROM "
 	    "account WHERE id = ?", "i", account)) != 0)
 		return rc;
 	if (!confirmed)
@@ -1183,7 +1072,7 @@ request_rules(struct web *w, sqlite3 *db, int64_t account,
 	if (p->needs_name) {
 		sqlite3_stmt *st;
 
-		if ((rc = q(db, err, &st, "SELECT name FROM account WHERE "
+		if ((rc = webdb_query(db, err, &st, "SELECT name FROM account WHERE "
 		    "id = ?", "i", account)) != 0)
 			return rc;
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -1200,7 +1089,7 @@ request_rules(struct web *w, sqlite3 *db, int64_t account,
 	for (i = 0; i < ne; i++) {
 		int64_t ok;
 
-		if ((rc = q_int(db, err, &ok, 0, "SELECT COUNT(*) FROM email "
+		if ((rc = webdb_int(db, err, &ok, 0, "SELECT COUNT(*) FROM email "
 		    "WHERE account = ? AND address = ? AND state = 'confirmed'",
 		    "it", account, v[3].list[i])) != 0)
 			return rc;
@@ -1270,7 +1159,7 @@ h_request(struct web *w, sqlite3 *db, int64_t account,
 	}
 	if ((rc = webdb_begin(db, &err)) != 0)
 		goto fail;
-	if ((rc = x(db, &err, "INSERT INTO request (account, profile, body, "
+	if ((rc = webdb_exec(db, &err, "INSERT INTO request (account, profile, body, "
 	    "state, issuer, created, updated) VALUES (?, ?, x'', 'queued', ?, "
 	    "?, ?)", "ittii", account, p->name, p->issuer, fe_now_sec(),
 	    fe_now_sec())) < 0)
@@ -1293,16 +1182,16 @@ h_request(struct web *w, sqlite3 *db, int64_t account,
 		rc = fe_err_set(&err, "the signing request is too long");
 		goto dbfail;
 	}
-	if ((rc = x(db, &err, "UPDATE request SET body = ? WHERE id = ?", "bi",
+	if ((rc = webdb_exec(db, &err, "UPDATE request SET body = ? WHERE id = ?", "bi",
 	    b.p, b.len, id)) < 0)
 		goto dbfail;
 	for (i = 0; v[2].present && i < v[2].nlist; i++)
-		if ((rc = x(db, &err, "INSERT INTO request_name (request, kind,"
+		if ((rc = webdb_exec(db, &err, "INSERT INTO request_name (request, kind,"
 		    " value) VALUES (?, 'dns', ?)", "it", id,
 		    v[2].list[i])) < 0)
 			goto dbfail;
 	for (i = 0; v[3].present && i < v[3].nlist; i++)
-		if ((rc = x(db, &err, "INSERT INTO request_name (request, kind,"
+		if ((rc = webdb_exec(db, &err, "INSERT INTO request_name (request, kind,"
 		    " value) VALUES (?, 'email', ?)", "it", id,
 		    v[3].list[i])) < 0)
 			goto dbfail;
@@ -1350,7 +1239,7 @@ request_json(sqlite3 *db, sqlite3_stmt *st)
 	json_object_set_new(o, "not_after", col_json(st, 5));
 	json_object_set_new(o, "revocation", col_json(st, 6));
 	json_object_set_new(o, "revocation_reason", col_json(st, 7));
-	if (q(db, &err, &ns, "SELECT value FROM request_name WHERE request = ?"
+	if (webdb_query(db, &err, &ns, "SELECT value FROM request_name WHERE request = ?"
 	    " ORDER BY rowid", "i", sqlite3_column_int64(st, 0)) == 0) {
 		while (sqlite3_step(ns) == SQLITE_ROW)
 			json_array_append_new(names, json_string(col_text(ns,
@@ -1374,10 +1263,10 @@ h_requests(sqlite3 *db, int64_t account, int64_t id, struct api_resp *rs)
 	int rc;
 
 	if (id != 0)
-		rc = q(db, &err, &st, REQ_COLS "WHERE r.account = ? AND r.id = ?",
+		rc = webdb_query(db, &err, &st, REQ_COLS "WHERE r.account = ? AND r.id = ?",
 		    "ii", account, id);
 	else
-		rc = q(db, &err, &st, REQ_COLS "WHERE r.account = ? ORDER BY "
+		rc = webdb_query(db, &err, &st, REQ_COLS "WHERE r.account = ? ORDER BY "
 		    "r.id", "i", account);
 	if (rc != 0) {
 		json_decref(arr);
@@ -1429,7 +1318,7 @@ h_download(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 	BUF_MEM *bm;
 	int rc;
 
-	if ((rc = q(db, &err, &st, "SELECT cert, issuer FROM request WHERE id ="
+	if ((rc = webdb_query(db, &err, &st, "SELECT cert, issuer FROM request WHERE id ="
 	    " ? AND account = ? AND state = 'issued'", "ii", id,
 	    account)) != 0) {
 		fail(rs, rc, &err);
@@ -1521,10 +1410,10 @@ h_revoke(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 		return;
 	if ((rc = webdb_begin(db, &err)) != 0)
 		goto fail;
-	if ((rc = q_int(db, &err, &issued, 0, "SELECT COUNT(*) FROM request "
+	if ((rc = webdb_int(db, &err, &issued, 0, "SELECT COUNT(*) FROM request "
 	    "WHERE id = ? AND account = ? AND state = 'issued'", "ii", id,
 	    account)) != 0 ||
-	    (rc = q_int(db, &err, &already, 0, "SELECT COUNT(*) FROM "
+	    (rc = webdb_int(db, &err, &already, 0, "SELECT COUNT(*) FROM "
 	    "revocation WHERE request = ?", "i", id)) != 0)
 		goto dbfail;
 	if (!issued || already) {
@@ -1534,7 +1423,7 @@ h_revoke(struct web *w, sqlite3 *db, int64_t account, int64_t id,
 		    "certificate for request %" PRId64 " on your account", id);
 		goto out;
 	}
-	if ((rc = x(db, &err, "INSERT INTO revocation (request, reason, cause,"
+	if ((rc = webdb_exec(db, &err, "INSERT INTO revocation (request, reason, cause,"
 	    " state, created) VALUES (?, ?, 'owner', 'queued', ?)", "iti", id,
 	    v[0].s, fe_now_sec())) < 0 ||
 	    (rc = web_log(w, "revoke.request", &err, "request",
@@ -1563,7 +1452,7 @@ web_revoke_naming(sqlite3 *db, int64_t account, const char *kind,
 
 	/* Every issued certificate of account naming value (or, for a
 	 * domain, a name under it) that is not revoked or being revoked. */
-	rc = x(db, err, "INSERT INTO revocation (request, reason, cause, state,"
+	rc = webdb_exec(db, err, "INSERT INTO revocation (request, reason, cause, state,"
 	    " created) SELECT DISTINCT r.id, 'superseded', ?1, 'queued', ?2 "
 	    "FROM request r JOIN request_name n ON n.request = r.id WHERE "
 	    "r.account = ?3 AND r.state = 'issued' AND n.kind = ?4 AND "
@@ -1674,7 +1563,7 @@ api_handle(struct web *w, const struct api_req *rq, struct api_resp *rs)
 		unsigned char h[32];
 
 		token_hash(rq->cookie, h);
-		if ((rc = x(db, &err, "DELETE FROM session WHERE token_hash = ?",
+		if ((rc = webdb_exec(db, &err, "DELETE FROM session WHERE token_hash = ?",
 		    "b", h, sizeof(h))) < 0)
 			{
 		fail(rs, rc, &err);

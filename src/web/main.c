@@ -91,46 +91,6 @@ out:
 }
 
 static int
-account_by_email(sqlite3 *db, const char *email, int64_t *id,
-    struct fe_err *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = webdb_prepare(db, "SELECT id FROM account WHERE email = ?",
-	    &st, err)) != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (*id == 0)
-		return fe_err_code(err, FE_ENOENT, "no account with address %s",
-		    email);
-	return 0;
-}
-
-/* Run one UPDATE/INSERT with an account id and up to 5 text arguments. */
-static int
-admin_exec(sqlite3 *db, const char *sql, int64_t id, const char *const *t,
-    size_t nt, struct fe_err *err)
-{
-	sqlite3_stmt *st;
-	size_t i;
-	int rc;
-
-	if ((rc = webdb_prepare(db, sql, &st, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	for (i = 0; i < nt; i++)
-		sqlite3_bind_text(st, (int)i + 2, t[i], -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
-	    webdb_err(db, "update", err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
 admin(struct web *w, const char *cmd, int argc, char **argv,
     struct fe_err *err)
 {
@@ -142,31 +102,35 @@ admin(struct web *w, const char *cmd, int argc, char **argv,
 
 	if (db == NULL)
 		return FE_EDB;
-	if ((rc = account_by_email(db, argv[0], &id, err)) != 0)
+	if ((rc = webdb_int(db, err, &id, 0, "SELECT id FROM account WHERE "
+	    "email = ?", "t", argv[0])) != 0)
 		return rc;
+	if (id == 0)
+		return fe_err_code(err, FE_ENOENT, "no account with address %s",
+		    argv[0]);
 	if (strcmp(cmd, "unlock") == 0 && argc == 1) {
-		if ((rc = admin_exec(db, "UPDATE account SET locked = 0, failed "
-		    "= 0 WHERE id = ?", id, NULL, 0, err)) != 0)
+		if ((rc = webdb_exec(db, err, "UPDATE account SET locked = 0, "
+		    "failed = 0 WHERE id = ?", "i", id)) < 0)
 			return rc;
 		rc = web_log(w, "account.unlocked", err, "account",
 		    json_integer(id), "by", json_string(who), NULL);
 	} else if (strcmp(cmd, "assurer-test") == 0 && argc == 1) {
-		if ((rc = admin_exec(db, "UPDATE account SET assurer_test = 1 "
-		    "WHERE id = ?", id, NULL, 0, err)) != 0)
+		if ((rc = webdb_exec(db, err, "UPDATE account SET assurer_test = "
+		    "1 WHERE id = ?", "i", id)) < 0)
 			return rc;
 		rc = web_log(w, "assurer.test-passed", err, "account",
 		    json_integer(id), "by", json_string(who), NULL);
 	} else if (strcmp(cmd, "assure") == 0 && argc == 5) {
-		const char *t[4] = { argv[1], argv[2], argv[3], argv[4] };
 		char *end;
 		long pts = strtol(argv[1], &end, 10);
 
 		if (*end != '\0' || pts < 1 || pts > 100)
 			return fe_err_set(err, "POINTS '%.16s': give 1 to 100",
 			    argv[1]);
-		if ((rc = admin_exec(db, "INSERT INTO assurance (assurer, member,"
-		    " points, name, date, place, created) VALUES (NULL, ?1, ?2,"
-		    " ?3, ?4, ?5, strftime('%s','now'))", id, t, 4, err)) != 0)
+		if ((rc = webdb_exec(db, err, "INSERT INTO assurance (assurer, "
+		    "member, points, name, date, place, created) VALUES (NULL, "
+		    "?, ?, ?, ?, ?, ?)", "iittti", id, (int64_t)pts, argv[2],
+		    argv[3], argv[4], fe_now_sec())) < 0)
 			return rc;
 		rc = web_log(w, "assurance", err, "assurer",
 		    json_string("administrator"), "by", json_string(who),

@@ -35,25 +35,17 @@ lapse(struct web *w, sqlite3 *db, bool domain, const struct item *it,
     const char *why, struct fe_err *err)
 {
 	char cause[400];
-	sqlite3_stmt *st = NULL;
 	int rc, n;
 
 	fe_snprintf(cause, sizeof(cause), "lapse: %s %s: %s", domain ?
 	    "domain" : "address", it->name, why);
 	if ((rc = webdb_begin(db, err)) != 0)
 		return rc;
-	if ((rc = webdb_prepare(db, domain ? "UPDATE domain SET state = "
+	if ((rc = webdb_exec(db, err, domain ? "UPDATE domain SET state = "
 	    "'lapsed', checked = ? WHERE id = ?" : "UPDATE email SET state = "
-	    "'lapsed', checked = ? WHERE id = ?", &st, err)) != 0)
+	    "'lapsed', checked = ? WHERE id = ?", "ii", fe_now_sec(),
+	    it->id)) < 0)
 		goto fail;
-	sqlite3_bind_int64(st, 1, fe_now_sec());
-	sqlite3_bind_int64(st, 2, it->id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = webdb_err(db, "lapse", err);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if ((n = web_revoke_naming(db, it->account, domain ? "dns" : "email",
 	    it->name, cause, err)) < 0) {
 		rc = n;
@@ -69,7 +61,6 @@ lapse(struct web *w, sqlite3 *db, bool domain, const struct item *it,
 		worker_kick(w->worker);
 	return 0;
 fail:
-	sqlite3_finalize(st);
 	webdb_rollback(db);
 	return rc;
 }
@@ -81,7 +72,6 @@ remail(struct web *w, sqlite3 *db, bool domain, const struct item *it,
 {
 	char tok[TOKEN_LEN + 1], to[320];
 	unsigned char h[32];
-	sqlite3_stmt *st = NULL;
 	int64_t now = fe_now_sec();
 	int rc;
 
@@ -93,34 +83,14 @@ remail(struct web *w, sqlite3 *db, bool domain, const struct item *it,
 	token_hash(tok, h);
 	if ((rc = webdb_begin(db, err)) != 0)
 		return rc;
-	if ((rc = webdb_prepare(db, "INSERT INTO token (hash, kind, account, "
-	    "ref, created, expires) VALUES (?, ?, ?, ?, ?, ?)", &st,
-	    err)) != 0)
-		goto fail;
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, domain ? "domain" : "email", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, it->account);
-	sqlite3_bind_int64(st, 4, it->id);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, now + w->c->recheck_grace);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = webdb_err(db, "re-check token", err);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	if ((rc = webdb_prepare(db, domain ? "UPDATE domain SET recheck_sent "
+	if ((rc = webdb_exec(db, err, "INSERT INTO token (hash, kind, account,"
+	    " ref, created, expires) VALUES (?, ?, ?, ?, ?, ?)", "btiiii", h,
+	    sizeof(h), domain ? "domain" : "email", it->account, it->id, now,
+	    now + w->c->recheck_grace)) < 0 ||
+	    (rc = webdb_exec(db, err, domain ? "UPDATE domain SET recheck_sent "
 	    "= ? WHERE id = ?" : "UPDATE email SET recheck_sent = ? WHERE "
-	    "id = ?", &st, err)) != 0)
+	    "id = ?", "ii", now, it->id)) < 0)
 		goto fail;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, it->id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = webdb_err(db, "re-check", err);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if ((rc = web_log(w, domain ? "domain.recheck-mailed" :
 	    "email.recheck-mailed", err, "account", json_integer(it->account),
 	    "name", json_string(it->name), "to", json_string(to),
@@ -134,7 +104,6 @@ remail(struct web *w, sqlite3 *db, bool domain, const struct item *it,
 		goto fail;
 	return 0;
 fail:
-	sqlite3_finalize(st);
 	webdb_rollback(db);
 	return rc;
 }
@@ -143,19 +112,13 @@ static int
 mark_checked(struct web *w, sqlite3 *db, const struct item *it,
     struct fe_err *err)
 {
-	sqlite3_stmt *st;
 	int64_t now = fe_now_sec();
 	int rc;
 
-	if ((rc = webdb_prepare(db, "UPDATE domain SET checked = ?, "
-	    "recheck_due = ? WHERE id = ?", &st, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, now + w->c->recheck_interval);
-	sqlite3_bind_int64(st, 3, it->id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
-	    webdb_err(db, "re-check", err);
-	sqlite3_finalize(st);
+	rc = webdb_exec(db, err, "UPDATE domain SET checked = ?, recheck_due ="
+	    " ? WHERE id = ?", "iii", now, now + w->c->recheck_interval, it->id);
+	if (rc > 0)
+		rc = 0;
 	if (rc == 0)
 		rc = web_log(w, "domain.rechecked", err, "account",
 		    json_integer(it->account), "name", json_string(it->name),

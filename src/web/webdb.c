@@ -1,6 +1,7 @@
 /*
  * webdb.c - fe-web's SQLite store: schema, migrations, connections.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "store/migrate.h"
@@ -142,32 +143,8 @@ webdb_err(sqlite3 *db, const char *what, struct fe_err *err)
 int
 webdb_open(const char *path, sqlite3 **out, struct fe_err *err)
 {
-	sqlite3 *db = NULL;
-	int rc;
-
-	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = fe_err_code(err, FE_EDB, "%s: cannot open: %s", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return rc;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		rc = webdb_err(db, "setting WAL mode", err);
-		sqlite3_close(db);
-		return rc;
-	}
-	if ((rc = sql_migrate(db, path, "fe-web", migrations,
-	    sizeof(migrations) / sizeof(migrations[0]), err)) != 0) {
-		sqlite3_close(db);
-		return rc;
-	}
-	*out = db;
-	return 0;
+	return sql_open(path, "fe-web", migrations,
+	    sizeof(migrations) / sizeof(migrations[0]), 10000, out, err);
 }
 
 void
@@ -218,4 +195,115 @@ webdb_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
 		return webdb_err(db, what, err);
 	}
 	return 0;
+}
+
+/*
+ * Bind args by fmt: 'i' int64_t, 't' const char * (NULL binds NULL),
+ * 'b' const void *, size_t (a BLOB).
+ */
+static int
+vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; fmt[i] != '\0' && rc == SQLITE_OK; i++) {
+		switch (fmt[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+
+			rc = s ? sqlite3_bind_text(st, i + 1, s, -1,
+			    SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+			break;
+		}
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+
+			rc = sqlite3_bind_blob(st, i + 1, p, (int)n,
+			    SQLITE_TRANSIENT);
+			break;
+		}
+		default:
+			return SQLITE_MISUSE;
+		}
+	}
+	return rc;
+}
+
+/* Prepare and bind; the caller steps and finalizes. */
+int
+webdb_query(sqlite3 *db, struct fe_err *err, sqlite3_stmt **st, const char *sql,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if ((rc = webdb_prepare(db, sql, st, err)) != 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = vbind(*st, fmt, ap);
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return webdb_err(db, "binding", err);
+	}
+	return 0;
+}
+
+/* Run a statement to the end: the number of changed rows, or an error. */
+int
+webdb_exec(sqlite3 *db, struct fe_err *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if ((rc = webdb_prepare(db, sql, &st, err)) != 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = vbind(st, fmt, ap);
+	va_end(ap);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = webdb_err(db, "update", err);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return sqlite3_changes(db);
+}
+
+/* One integer from a query (def when no row). */
+int
+webdb_int(sqlite3 *db, struct fe_err *err, int64_t *out, int64_t def,
+    const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if ((rc = webdb_prepare(db, sql, &st, err)) != 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = vbind(st, fmt, ap);
+	va_end(ap);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def :
+		    sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		*out = def;
+		rc = 0;
+	} else {
+		rc = webdb_err(db, "query", err);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -34,6 +34,21 @@ void webdb_rollback(sqlite3 *db);
  * SQLite's message.  The caller finalizes. */
 int webdb_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
     struct fe_err *err);
+/*
+ * Prepared statements with bound arguments, by fmt: 'i' int64_t, 't'
+ * const char * (NULL binds NULL), 'b' const void *, size_t (a BLOB).
+ * webdb_query prepares and binds (the caller steps and finalizes);
+ * webdb_exec runs to the end and returns the number of changed rows (or an
+ * error, < 0); webdb_int returns the first column of the first row in *out
+ * (def when there is no row or it is NULL).
+ */
+int webdb_query(sqlite3 *db, struct fe_err *err, sqlite3_stmt **st,
+    const char *sql, const char *fmt, ...);
+int webdb_exec(sqlite3 *db, struct fe_err *err, const char *sql,
+    const char *fmt, ...);
+int webdb_int(sqlite3 *db, struct fe_err *err, int64_t *out, int64_t def,
+    const char *sql, const char *fmt, ...);
+
 /* Fill err from db's last error: "database: WHAT: message". */
 int webdb_err(sqlite3 *db, const char *what, struct fe_err *err);
 
