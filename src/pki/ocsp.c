@@ -11,6 +11,7 @@
  * a client would throw away.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,8 +243,132 @@ parse_certid(const char *name, OCSP_CERTID *cid, struct ocsp_certid *id,
 	return 0;
 }
 
+/*
+ * One strict-DER TLV with tag `tag` at *p (before end): its value in *v,
+ * *vlen, and *p moved past it.  Definite lengths of at most two octets in
+ * their shortest form only; false for anything else.
+ */
+static bool
+der_take(const uint8_t **p, const uint8_t *end, uint8_t tag,
+    const uint8_t **v, size_t *vlen)
+{
+	const uint8_t *q = *p;
+	size_t n;
+
+	if (end - q < 2 || q[0] != tag)
+		return false;
+	n = q[1];
+	q += 2;
+	if (n == 0x81) {
+		if (end - q < 1 || q[0] < 0x80)
+			return false;
+		n = q[0];
+		q++;
+	} else if (n == 0x82) {
+		if (end - q < 2 || q[0] == 0)
+			return false;
+		n = (size_t)q[0] << 8 | q[1];
+		q += 2;
+	} else if (n >= 0x80) {
+		return false;
+	}
+	if ((size_t)(end - q) < n)
+		return false;
+	*v = q;
+	*vlen = n;
+	*p = q + n;
+	return true;
+}
+
+/* The content of a SEQUENCE that must fill [*p, end) exactly. */
+static bool
+der_seq_all(const uint8_t *p, const uint8_t *end, const uint8_t **v,
+    const uint8_t **vend)
+{
+	size_t n;
+
+	if (!der_take(&p, end, 0x30, v, &n) || p != end)
+		return false;
+	*vend = *v + n;
+	return true;
+}
+
+int
+ocsp_req_parse_fast(const uint8_t *der, size_t len, struct ocsp_req *out)
+{
+	static const uint8_t sha1[] = { 0x2b, 0x0e, 0x03, 0x02, 0x1a };
+	static const uint8_t sha256[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+	    0x04, 0x02, 0x01 };
+	const uint8_t *p, *end, *v, *oid, *nh, *kh, *ser;
+	size_t n, oidlen, nhl, khl, serl, hl;
+	enum ocsp_hash h;
+
+	if (der == NULL || len == 0 || len > OCSP_MAX_REQUEST)
+		return 1;
+	/* OCSPRequest, TBSRequest, requestList, Request, CertID: each the
+	 * only thing inside the one before */
+	if (!der_seq_all(der, der + len, &p, &end) ||
+	    !der_seq_all(p, end, &p, &end) ||
+	    !der_seq_all(p, end, &p, &end) ||
+	    !der_seq_all(p, end, &p, &end) ||
+	    !der_seq_all(p, end, &p, &end))
+		return 1;
+	/* AlgorithmIdentifier: the OID, then NULL or nothing */
+	if (!der_take(&p, end, 0x30, &v, &n))
+		return 1;
+	{
+		const uint8_t *a = v, *aend = v + n, *nul;
+		size_t nl;
+
+		if (!der_take(&a, aend, 0x06, &oid, &oidlen))
+			return 1;
+		if (a != aend && (!der_take(&a, aend, 0x05, &nul, &nl) ||
+		    nl != 0 || a != aend))
+			return 1;
+	}
+	if (oidlen == sizeof(sha1) && memcmp(oid, sha1, oidlen) == 0)
+		h = OCSP_HASH_SHA1;
+	else if (oidlen == sizeof(sha256) && memcmp(oid, sha256, oidlen) == 0)
+		h = OCSP_HASH_SHA256;
+	else
+		return 1;
+	hl = ocsp_hash_len(h);
+	if (!der_take(&p, end, 0x04, &nh, &nhl) || nhl != hl ||
+	    !der_take(&p, end, 0x04, &kh, &khl) || khl != hl ||
+	    !der_take(&p, end, 0x02, &ser, &serl) || p != end)
+		return 1;
+	/* positive, minimal, not zero, at most OCSP_SERIAL_MAX octets of
+	 * magnitude */
+	if (serl == 0 || ser[0] >= 0x80)
+		return 1;
+	if (ser[0] == 0) {
+		if (serl == 1 || ser[1] < 0x80)
+			return 1;
+		ser++;
+		serl--;
+	}
+	if (serl > OCSP_SERIAL_MAX)
+		return 1;
+	memset(out, 0, sizeof(*out));
+	out->id.hash = h;
+	memcpy(out->id.name_hash, nh, hl);
+	memcpy(out->id.key_hash, kh, hl);
+	memcpy(out->id.serial, ser, serl);
+	out->id.serial_len = serl;
+	return 0;
+}
+
 int
 ocsp_req_parse(const char *name, const uint8_t *der, size_t len,
+    struct ocsp_req *out, struct fe_err *err)
+{
+	if (ocsp_req_parse_fast(der, len, out) == 0)
+		return 0;
+	return ocsp_req_parse_full(name, der, len, out, err);
+}
+
+int
+ocsp_req_parse_full(const char *name, const uint8_t *der, size_t len,
     struct ocsp_req *out, struct fe_err *err)
 {
 	OCSP_REQUEST *req = NULL;

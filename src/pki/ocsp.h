@@ -91,6 +91,24 @@ int ocsp_req_parse(const char *name, const uint8_t *der, size_t len,
     struct ocsp_req *out, struct fe_err *err);
 
 /*
+ * The two halves of ocsp_req_parse, apart for the differential fuzz
+ * target (tests/fuzz/fuzz_ocsp.c) and the unit tests.
+ *
+ * ocsp_req_parse_fast reads only the one shape RFC 5019 2.1.1 clients
+ * send, in strict DER: no version, requestor name, extensions or
+ * signature, exactly one Request whose CertID has SHA-1 or SHA-256 (with
+ * absent or NULL parameters), hashes of that digest's length and a
+ * minimally encoded positive serial of 1..20 octets.  It returns 0 with
+ * *out set, or 1 for anything else, with *out unchanged: the caller then
+ * runs ocsp_req_parse_full, OpenSSL's complete parser and the only one
+ * that refuses.  Whatever the fast path accepts, the full parser accepts
+ * with the same *out.
+ */
+int ocsp_req_parse_fast(const uint8_t *der, size_t len, struct ocsp_req *out);
+int ocsp_req_parse_full(const char *name, const uint8_t *der, size_t len,
+    struct ocsp_req *out, struct fe_err *err);
+
+/*
  * GET form (RFC 6960 appendix A.1): the part of path after its last '/',
  * percent-decoded, then base64-decoded (standard alphabet, or the URL-safe
  * one, not mixed; padding optional).  On success *der (caller frees with

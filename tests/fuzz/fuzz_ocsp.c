@@ -5,6 +5,10 @@
  * NUL-terminated path (whose
  * decoded bytes then go through ocsp_req_parse() too).
  *
+ * Differential: whatever the fast path (ocsp_req_parse_fast) takes, the
+ * full parser (OpenSSL's, ocsp_req_parse_full) takes too, with the same
+ * CertID.
+ *
  * Invariants (abort() when broken) for a request that parses: the hash is
  * SHA-1 or SHA-256; the serial is 1 to OCSP_SERIAL_MAX octets without a
  * leading zero; the nonce is at most OCSP_NONCE_MAX octets; the input was
@@ -27,12 +31,33 @@ check(int ok)
 		abort();
 }
 
+/* The fast path agrees with the full parser on whatever it takes. */
+static void
+differ(const uint8_t *der, size_t len)
+{
+	struct ocsp_req f, g;
+	struct fe_err err;
+	size_t hl;
+
+	if (ocsp_req_parse_fast(der, len, &f) != 0)
+		return;
+	check(ocsp_req_parse_full("fuzz", der, len, &g, &err) == 0);
+	hl = ocsp_hash_len(f.id.hash);
+	check(f.id.hash == g.id.hash);
+	check(memcmp(f.id.name_hash, g.id.name_hash, hl) == 0);
+	check(memcmp(f.id.key_hash, g.id.key_hash, hl) == 0);
+	check(f.id.serial_len == g.id.serial_len);
+	check(memcmp(f.id.serial, g.id.serial, f.id.serial_len) == 0);
+	check(f.nonce_len == 0 && g.nonce_len == 0);
+}
+
 static void
 parse(const uint8_t *der, size_t len)
 {
 	struct ocsp_req r;
 	struct fe_err err;
 
+	differ(der, len);
 	if (ocsp_req_parse("fuzz", der, len, &r, &err) != 0)
 		return;
 	check(len <= OCSP_MAX_REQUEST);

@@ -8,6 +8,7 @@
  * reason, times and nonce that went in.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -135,6 +136,40 @@ mk_req(const EVP_MD *md, int nonce_len)
 	return req;
 }
 
+static void
+same_req(const struct ocsp_req *a, const struct ocsp_req *b)
+{
+	size_t hl = ocsp_hash_len(a->id.hash);
+
+	assert_int_equal(a->id.hash, b->id.hash);
+	assert_memory_equal(a->id.name_hash, b->id.name_hash, hl);
+	assert_memory_equal(a->id.key_hash, b->id.key_hash, hl);
+	assert_int_equal(a->id.serial_len, b->id.serial_len);
+	assert_memory_equal(a->id.serial, b->id.serial, a->id.serial_len);
+	assert_int_equal(a->nonce_len, b->nonce_len);
+	if (a->nonce_len > 0)
+		assert_memory_equal(a->nonce, b->nonce, a->nonce_len);
+}
+
+/*
+ * Whatever the fast path takes, the full parser takes with the same
+ * result; returns whether the fast path took it.
+ */
+static bool
+fast_agrees(const uint8_t *der, size_t len)
+{
+	struct ocsp_req f, g;
+	struct fe_err err;
+
+	if (ocsp_req_parse_fast(der, len, &f) != 0)
+		return false;
+	if (ocsp_req_parse_full("req", der, len, &g, &err) != 0)
+		fail_msg("fast path took what the full parser refuses: %s",
+		    err.msg);
+	same_req(&f, &g);
+	return true;
+}
+
 /* Parse req; expect rc, and for a failure a message containing what. */
 static int
 parse(OCSP_REQUEST *req, struct ocsp_req *r, const char *what)
@@ -146,6 +181,7 @@ parse(OCSP_REQUEST *req, struct ocsp_req *r, const char *what)
 
 	der = req_der(req, &len);
 	memset(&err, 0, sizeof(err));
+	(void)fast_agrees(der, len);
 	rc = ocsp_req_parse("req", der, len, r, &err);
 	if (what != NULL) {
 		if (rc != FE_EINVAL)
@@ -306,6 +342,90 @@ test_parse_serial(void **state)
 	assert_int_equal(parse(req_serial(20), &r, NULL), 0);
 	assert_int_equal(r.id.serial_len, 20);
 	assert_int_equal(r.id.serial[0], 0x80);
+}
+
+/*
+ * The fast path takes the requests RFC 5019 clients send (no nonce) and
+ * leaves everything else to the full parser.
+ */
+static void
+test_parse_fast(void **state)
+{
+	static const int serials[] = { 1, 5, 20 };
+	struct ocsp_req r, g;
+	struct fe_err err;
+	OCSP_REQUEST *req;
+	uint8_t *der, *c;
+	size_t len, i;
+
+	(void)state;
+	/* taken: SHA-1 and SHA-256, serials of 1 to 20 octets (the last
+	 * with a leading zero octet in DER) */
+	req = mk_req(EVP_sha1(), 0);
+	der = req_der(req, &len);
+	assert_true(fast_agrees(der, len));
+	assert_int_equal(ocsp_req_parse_fast(der, len, &r), 0);
+	assert_int_equal(r.id.hash, OCSP_HASH_SHA1);
+	assert_true(ocsp_certid_matches_issuer(&r, ca));
+
+	/* not taken, and then decided by the full parser alone: a long
+	 * form length where the short one fits, an indefinite length, a
+	 * trailing byte, a truncation */
+	c = malloc(len + 2);
+	assert_non_null(c);
+	c[0] = 0x30;
+	c[1] = 0x81;
+	c[2] = der[1];
+	assert_true(der[1] < 0x80);
+	memcpy(c + 3, der + 2, len - 2);
+	assert_int_equal(ocsp_req_parse_fast(c, len + 1, &r), 1);
+	assert_int_equal(ocsp_req_parse("req", c, len + 1, &r, &err) ==
+	    ocsp_req_parse_full("req", c, len + 1, &g, &err), 1);
+	c[1] = 0x80;
+	assert_int_equal(ocsp_req_parse_fast(c, len + 1, &r), 1);
+	memcpy(c, der, len);
+	c[len] = 0;
+	assert_int_equal(ocsp_req_parse_fast(c, len + 1, &r), 1);
+	assert_int_equal(ocsp_req_parse("req", c, len + 1, &r, &err),
+	    FE_EINVAL);
+	assert_non_null(strstr(err.msg, "1 trailing bytes"));
+	assert_int_equal(ocsp_req_parse_fast(der, len - 1, &r), 1);
+	free(c);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+
+	req = mk_req(EVP_sha256(), 0);
+	der = req_der(req, &len);
+	assert_true(fast_agrees(der, len));
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	for (i = 0; i < sizeof(serials) / sizeof(serials[0]); i++) {
+		req = req_serial(serials[i]);
+		der = req_der(req, &len);
+		assert_true(fast_agrees(der, len));
+		OPENSSL_free(der);
+		OCSP_REQUEST_free(req);
+	}
+	/* not taken: a nonce, a negative, zero or 21-octet serial, MD5 */
+	req = mk_req(EVP_sha1(), 16);
+	der = req_der(req, &len);
+	assert_false(fast_agrees(der, len));
+	assert_int_equal(ocsp_req_parse("req", der, len, &r, &err), 0);
+	assert_int_equal(r.nonce_len, 16);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	for (i = 0; i < 3; i++) {
+		req = req_serial(i == 0 ? -1 : i == 1 ? 0 : 21);
+		der = req_der(req, &len);
+		assert_false(fast_agrees(der, len));
+		OPENSSL_free(der);
+		OCSP_REQUEST_free(req);
+	}
+	req = mk_req(EVP_md5(), 0);
+	der = req_der(req, &len);
+	assert_false(fast_agrees(der, len));
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
 }
 
 /* An extension with this OID, criticality and extnValue contents. */
@@ -707,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_parse_caps),
 		cmocka_unit_test(test_parse_requests),
 		cmocka_unit_test(test_parse_serial),
+		cmocka_unit_test(test_parse_fast),
 		cmocka_unit_test(test_parse_exts),
 		cmocka_unit_test(test_get_path),
 		cmocka_unit_test(test_resp),
