@@ -682,6 +682,11 @@ tsa_signer_check(X509 *cert, EVP_PKEY *key, struct fe_err *err)
 
 	if (cert == NULL || key == NULL)
 		return fe_err_set(err, "%s: no certificate or key", what);
+	if ((X509_get_extension_flags(cert) & EXFLAG_CA) != 0) {
+		fe_err_code(err, rc, "%s: RFC 5280 4.2.1.9: a CA certificate "
+		    "(basicConstraints cA) cannot sign time-stamps", what);
+		goto out;
+	}
 	idx = X509_get_ext_by_NID(cert, NID_ext_key_usage, -1);
 	if (idx < 0) {
 		fe_err_code(err, rc, "%s: RFC 3161 2.3: no extendedKeyUsage",

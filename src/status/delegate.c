@@ -265,6 +265,12 @@ fit_for_use(X509 *cert, enum delegate_kind kind, X509 *issuer,
 	if (issuer == NULL || X509_check_issued(issuer, cert) != X509_V_OK)
 		return fe_err_code(err, FE_EPOLICY, "not issued by the sub-root "
 		    "it is for; refused");
+	/* a delegated key signs answers, never certificates */
+	if ((X509_get_extension_flags(cert) & EXFLAG_CA) != 0)
+		return fe_err_code(err, FE_EPOLICY, "RFC 5280 4.2.1.9: a CA "
+		    "certificate (basicConstraints cA) as a delegated %s; "
+		    "refused", kind == DELEGATE_OCSP ? "OCSP responder" :
+		    "TSA");
 	if (kind == DELEGATE_OCSP) {
 		/* RFC 6960 4.2.2.2 and 4.2.2.2.1 */
 		if ((xku & XKU_OCSP_SIGN) == 0)

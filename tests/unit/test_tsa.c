@@ -41,13 +41,15 @@ extern char **environ;
 #define POLICY "1.3.6.1.4.1.99999.7.1"
 
 static EVP_PKEY *root_key, *sub_key, *tsa_key, *other_key;
-static X509 *root, *sub, *tsa, *tsa_noncrit, *tsa_twoeku, *tsa_noku;
+static X509 *root, *sub, *tsa, *tsa_noncrit, *tsa_twoeku, *tsa_noku, *tsa_ca,
+    *tsa_noeku;
 static STACK_OF(X509) *chain;
 static char dir[] = "/tmp/fe-test-tsa.XXXXXX";
 
 
 /* kind 0: CA; 1: TSA; 2: TSA, EKU not critical; 3: TSA with a second
- * EKU; 4: TSA without keyUsage. */
+ * EKU; 4: TSA without keyUsage; 5: TSA that is also a CA; 6: TSA without
+ * extendedKeyUsage. */
 static X509 *
 mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
     long serial, int kind)
@@ -90,6 +92,14 @@ mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
 		add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
 		add_ext(x, iss, NID_ext_key_usage,
 		    "critical,timeStamping,1.3.6.1.4.1.99999.3");
+		break;
+	case 5:
+		add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
+		add_ext(x, iss, NID_ext_key_usage, "critical,timeStamping");
+		break;
+	case 6:
+		add_ext(x, iss, NID_key_usage, "critical,digitalSignature");
 		break;
 	default:
 		add_ext(x, iss, NID_ext_key_usage, "critical,timeStamping");
@@ -149,6 +159,8 @@ setup(void **state)
 	tsa_noncrit = mk_cert("TSA 2", tsa_key, sub, sub_key, 4, 2);
 	tsa_twoeku = mk_cert("TSA 3", tsa_key, sub, sub_key, 5, 3);
 	tsa_noku = mk_cert("TSA 4", tsa_key, sub, sub_key, 6, 4);
+	tsa_ca = mk_cert("TSA 5", tsa_key, sub, sub_key, 7, 5);
+	tsa_noeku = mk_cert("TSA 6", tsa_key, sub, sub_key, 8, 6);
 	chain = sk_X509_new_null();
 	if (chain == NULL || sk_X509_push(chain, sub) <= 0)
 		return -1;
@@ -177,6 +189,8 @@ teardown(void **state)
 	X509_free(tsa_noncrit);
 	X509_free(tsa_twoeku);
 	X509_free(tsa_noku);
+	X509_free(tsa_ca);
+	X509_free(tsa_noeku);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(sub_key);
 	EVP_PKEY_free(tsa_key);
@@ -806,7 +820,14 @@ test_signer_check(void **state)
 	assert_int_equal(tsa_signer_check(tsa_noku, tsa_key, &err),
 	    FE_EPOLICY);
 	assert_contains(err.msg, "keyUsage without digitalSignature");
+	assert_int_equal(tsa_signer_check(tsa_ca, tsa_key, &err),
+	    FE_EPOLICY);
+	assert_contains(err.msg, "a CA certificate (basicConstraints cA) "
+	    "cannot sign time-stamps");
 	assert_int_equal(tsa_signer_check(sub, sub_key, &err), FE_EPOLICY);
+	assert_contains(err.msg, "a CA certificate");
+	assert_int_equal(tsa_signer_check(tsa_noeku, tsa_key, &err),
+	    FE_EPOLICY);
 	assert_contains(err.msg, "RFC 3161 2.3: no extendedKeyUsage");
 }
 
