@@ -65,7 +65,7 @@ int delegate_request(const char *state, enum delegate_kind kind,
 
 /*
  * If cert (already verified by the status store) belongs to a pending key,
- * check it is fit for its use (OCSP: id-kp-OCSPSigning and ocsp-nocheck,
+ * check it is fit for its use (not a CA; OCSP: id-kp-OCSPSigning and ocsp-nocheck,
  * issued by `issuer`; TSA: extKeyUsage timeStamping only and critical) and
  * install it as the current pair, removing the pending key and request.
  * Returns 1 when installed (kind and label set), 0 when cert belongs to no
