@@ -65,9 +65,10 @@ int delegate_request(const char *state, enum delegate_kind kind,
 
 /*
  * If cert (already verified by the status store) belongs to a pending key,
- * check it is fit for its use (not a CA; OCSP: id-kp-OCSPSigning and ocsp-nocheck,
- * issued by `issuer`; TSA: extKeyUsage timeStamping only and critical) and
- * install it as the current pair, removing the pending key and request.
+ * check it is fit for its use (not a CA; OCSP: id-kp-OCSPSigning and
+ * ocsp-nocheck, issued by `issuer`; TSA: extKeyUsage timeStamping only and
+ * critical) and install it as the current pair, removing the pending key
+ * and request.
  * Returns 1 when installed (kind and label set), 0 when cert belongs to no
  * pending key, <0 when it does but is unfit (nothing is changed).
  * issuer_of(label) gives the sub-root a label stands for.
