@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,85 @@
 #define CHECK_SECS 60
 #define MAX_POST (64u << 20)     /* admin: a bundle */
 #define HTTP_DATE 64
+
+/*
+ * Answer counters, for GET /stats on the admin address: what was served,
+ * and every error.  Each serving thread counts in a slot of its own
+ * (relaxed atomic adds on its own cache line, nothing shared on the hot
+ * path); a reader sums the slots.  Threads past STAT_SLOTS share the last
+ * slot, whose adds stay exact because they are atomic.
+ */
+enum stat_kind {
+	ST_OCSP_CACHED,        /* pre-signed response */
+	ST_OCSP_SIGNED,        /* signed on the spot: a nonce, or not cached */
+	ST_OCSP_MALFORMED,
+	ST_OCSP_UNAUTHORIZED,
+	ST_OCSP_TRYLATER,
+	ST_OCSP_INTERNAL,
+	ST_CRL,                /* a CRL or the CRL list */
+	ST_TSA_GRANTED,
+	ST_TSA_REJECTED,
+	ST_HTTP_ERROR,         /* an HTTP status of 400 or more */
+	ST__MAX
+};
+
+static const char *const stat_names[ST__MAX] = {
+	"ocsp.cached", "ocsp.signed", "ocsp.malformed", "ocsp.unauthorized",
+	"ocsp.trylater", "ocsp.internal", "crl", "tsa.granted",
+	"tsa.rejected", "http.error",
+};
+
+#define STAT_SLOTS 64
+
+struct stat_slot {
+	_Alignas(64) _Atomic uint64_t n[ST__MAX];
+};
+
+static struct stat_slot stat_slots[STAT_SLOTS];
+static _Atomic unsigned stat_next;
+static _Thread_local struct stat_slot *stat_mine;
+
+static void
+stat_add(enum stat_kind k)
+{
+	if (stat_mine == NULL) {
+		unsigned i = atomic_fetch_add(&stat_next, 1);
+
+		stat_mine = &stat_slots[i < STAT_SLOTS ? i : STAT_SLOTS - 1];
+	}
+	atomic_fetch_add_explicit(&stat_mine->n[k], 1, memory_order_relaxed);
+}
+
+static uint64_t
+stat_sum(enum stat_kind k)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < STAT_SLOTS; i++)
+		t += atomic_load_explicit(&stat_slots[i].n[k],
+		    memory_order_relaxed);
+	return t;
+}
+
+static void
+stat_ocsp_error(int st)
+{
+	switch (st) {
+	case OCSP_ST_MALFORMED:
+		stat_add(ST_OCSP_MALFORMED);
+		break;
+	case OCSP_ST_UNAUTHORIZED:
+		stat_add(ST_OCSP_UNAUTHORIZED);
+		break;
+	case OCSP_ST_TRYLATER:
+		stat_add(ST_OCSP_TRYLATER);
+		break;
+	default:
+		stat_add(ST_OCSP_INTERNAL);
+		break;
+	}
+}
 
 /* ------------------------------------------------------------ the cache */
 
@@ -798,6 +878,7 @@ redis_answer(struct status *s, struct MHD_Connection *conn,
 		return MHD_NO;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
+	stat_add(ST_OCSP_CACHED);
 	return ret;
 }
 
@@ -1179,6 +1260,7 @@ status_summary(struct status *s, FILE *out, struct fe_err *err)
  * this one. */
 #define STATUS_CONN_POOL (16 * 1024)   /* libmicrohttpd pool, bytes */
 
+
 struct conn {
 	uint8_t *body;
 	size_t len, max;
@@ -1237,6 +1319,8 @@ send_text(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
 	if ((size_t)n > sizeof(msg) - 2)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
+	if (code >= 400)
+		stat_add(ST_HTTP_ERROR);
 	return send_bytes(conn, code, msg, (size_t)n,
 	    "text/plain; charset=utf-8", "no-store");
 }
@@ -1248,6 +1332,7 @@ send_ocsp_error(struct MHD_Connection *conn, int status)
 	size_t n;
 	const uint8_t *p = ocsp_error_response(status, &n);
 
+	stat_ocsp_error(status);
 	if (p == NULL)
 		p = ocsp_error_response(OCSP_ST_INTERNAL, &n);
 	return send_bytes(conn, MHD_HTTP_OK, p, n,
@@ -1305,6 +1390,7 @@ ocsp_answer(struct status *s, struct MHD_Connection *conn,
 		ret = MHD_queue_response(conn, MHD_HTTP_OK,
 		    e->resp[r.id.hash]);
 		pthread_rwlock_unlock(&s->cachelock);
+		stat_add(ST_OCSP_CACHED);
 		return ret;
 	}
 	/* on the spot: a nonce, or a serial the cache does not hold */
@@ -1346,6 +1432,7 @@ ocsp_answer(struct status *s, struct MHD_Connection *conn,
 		st = OCSP_ST_INTERNAL;
 		goto out;
 	}
+	stat_add(ST_OCSP_SIGNED);
 	if (r.nonce_len > 0)
 		ret = send_bytes(conn, MHD_HTTP_OK, out, outlen,
 		    "application/ocsp-response", "no-store");
@@ -1468,6 +1555,8 @@ crl_get(struct status *s, struct MHD_Connection *conn, const char *url)
 			ret = MHD_queue_response(conn, MHD_HTTP_OK,
 			    c->crl[i].resp);
 	pthread_rwlock_unlock(&s->cachelock);
+	if (ret != -1)
+		stat_add(ST_CRL);
 	return ret;
 }
 
@@ -1590,8 +1679,10 @@ tsa_answer(struct status *s, struct MHD_Connection *conn,
 		goto reject;
 	ret = send_bytes(conn, MHD_HTTP_OK, out, outlen,
 	    "application/timestamp-reply", "no-store");
+	stat_add(ST_TSA_GRANTED);
 	goto done;
 reject:
+	stat_add(ST_TSA_REJECTED);
 	/* RFC 3161 2.4.2: a refusal is a TimeStampResp too */
 	OPENSSL_free(out);
 	out = NULL;
@@ -1629,6 +1720,21 @@ adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	size_t len;
 
 	(void)version;
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0) {
+		char txt[ST__MAX * 48];
+		size_t k, off = 0;
+		int w;
+
+		for (k = 0; k < ST__MAX; k++) {
+			w = snprintf(txt + off, sizeof(txt) - off, "%s %llu\n",
+			    stat_names[k],
+			    (unsigned long long)stat_sum((enum stat_kind)k));
+			if (w > 0 && (size_t)w < sizeof(txt) - off)
+				off += (size_t)w;
+		}
+		return send_bytes(conn, MHD_HTTP_OK, txt, off,
+		    "text/plain; charset=utf-8", "no-store");
+	}
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/requests") == 0) {
 		struct buf out;
 		enum MHD_Result ret;
@@ -1662,8 +1768,8 @@ adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(method, "POST") != 0 || strcmp(url, "/bundle") != 0)
 		return send_text(conn, MHD_HTTP_NOT_FOUND, "%s %s: not found "
-		    "(POST /bundle, GET /requests, GET /requests/ID)", method,
-		    url);
+		    "(POST /bundle, GET /requests, GET /requests/ID, "
+		    "GET /stats)", method, url);
 	if (*con_cls == NULL) {
 		*con_cls = conn_new();
 		return MHD_YES;

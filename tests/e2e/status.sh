@@ -203,6 +203,19 @@ head -c 20000 /dev/zero >big.bin
 check "an oversized body: 413" bash -c \
 	"curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/ocsp-request' --data-binary @big.bin '$URL/' | grep -qx 413"
 
+# --- counters on the admin address ---------------------------------------
+stat() { curl -s "$ADM/stats" | awk -v k="$1" '$1 == k { print $2 }'; }
+m0=$(stat ocsp.malformed); c0=$(stat ocsp.cached); e0=$(stat http.error); k0=$(stat crl)
+curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary 'not DER' "$URL/"
+for i in 1 2 3; do
+	curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @c2.req.der "$URL/"
+done
+curl -s -o /dev/null -X PUT "$URL/"
+curl -s -o /dev/null "$URL/server.crl"
+got="$(( $(stat ocsp.cached) - c0 )) $(( $(stat ocsp.malformed) - m0 )) $(( $(stat crl) - k0 )) $(( $(stat http.error) - e0 ))"
+check "GET /stats counts what was served: 3 pre-signed answers, 1 malformedRequest, 1 CRL, 1 HTTP error (a PUT) (got $got)" \
+	test "$got" = "3 1 1 1"
+
 # --- bundles while serving: revocation reaches OCSP; forged and stale refused
 s2=$(serial c2.pem)
 sig revoke "$s2" cessationOfOperation >/dev/null
