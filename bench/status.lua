@@ -17,7 +17,9 @@
 -- one, answers an unknown serial with 200 and "unauthorized").  done()
 -- prints one line for bench/status.sh:
 --   STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful
---     socket_errors
+--     socket_errors http_errors
+-- (http_errors: wrk's own count of HTTP statuses above 399, which it keeps
+-- with or without response())
 -- wrk's own wrk.resolve keeps the addresses it can connect to, by
 -- connecting to each and closing without a request.  openssl ocsp (3.0)
 -- takes that connection and spins on it at 100 % of a core for ever,
@@ -85,8 +87,10 @@ function request()
 end
 
 -- STATUS_NOCHECK=1 leaves response() undefined: wrk then skips its
--- per-response Lua call; bench/status.sh uses it once, on the canned
--- server, to show what the checks cost the load tool.
+-- per-response Lua call, which builds a Lua table of every header and a
+-- string of every body (what the check costs is what the canned server
+-- loses between its checked and plain runs).  bench/status.sh's "plain"
+-- runs use it; their answers are checked otherwise (see there).
 local function check(status, headers, body)
 	if status ~= 200 then
 		non200 = non200 + 1
@@ -121,8 +125,8 @@ function done(summary, latency, requests)
 	end
 	local e = summary.errors
 	local secs = summary.duration / 1e6
-	io.write(string.format("STATUS-RESULT %d %.3f %.1f %d %d %d %d %d\n",
+	io.write(string.format("STATUS-RESULT %d %.3f %.1f %d %d %d %d %d %d\n",
 	    summary.requests, secs, summary.requests / secs,
 	    latency:percentile(50), latency:percentile(99), bad200, bad,
-	    e.connect + e.read + e.write + e.timeout))
+	    e.connect + e.read + e.write + e.timeout, e.status))
 end

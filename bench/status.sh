@@ -169,6 +169,15 @@ HZ=$(getconf CLK_TCK)
 CUR_PID=
 EXTRA_PID=   # redis-server's, counted with fe-status's in the redis runs
 
+# fe_stats: "successful failed" OCSP answers so far, from the GET /stats
+# of the fe-status whose admin address is STATS_URL.
+fe_stats() {
+	curl -sf "$STATS_URL/stats" | awk '
+		$1 == "ocsp.cached" || $1 == "ocsp.signed" { ok += $2 }
+		$1 ~ /^ocsp\.(malformed|unauthorized|trylater|internal)$/ || $1 == "http.error" { bad += $2 }
+		END { printf "%d %d\n", ok, bad }'
+}
+
 # Results: one row per run.
 declare -A RPS P99
 ROWS=()
@@ -180,7 +189,7 @@ bench_run() {
 	"POST c1") m=post t=1 c=1 ;;
 	"POST c50") m=post t=2 c=50 ;;
 	"GET c50") m=get t=2 c=50 ;;
-	"POST c50 nochk") m=post t=2 c=50 ;;
+	"POST c50 plain") m=post t=2 c=50 ;;
 	esac
 	if [ -n "$nocheck" ]; then
 		out="(none: the same bytes for every request)"
@@ -197,8 +206,9 @@ bench_run() {
 		fi
 		return 1
 	fi
-	local nochk=0
-	[[ $mode == *nochk ]] && nochk=1
+	local nochk=0 s0=
+	[[ $mode == *plain ]] && nochk=1
+	[ "$nochk" = 1 ] && [ -n "${STATS_URL:-}" ] && s0=$(fe_stats)
 	local c0 c1
 	c0=$(cpu_ticks $CUR_PID $EXTRA_PID)
 	line=$(STATUS_NOCHECK=$nochk STATUS_MODE=$m STATUS_REQS="$WORK/ocsp/requests.bin" \
@@ -210,8 +220,29 @@ bench_run() {
 		return 1
 	}
 	c1=$(cpu_ticks $CUR_PID $EXTRA_PID)
-	# STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful socket
-	read -r _ req _ rps _ p99 n200 nok sock <<<"$line"
+	# STATUS-RESULT requests seconds rps p50_us p99_us non200 unsuccessful
+	# socket http_errors
+	read -r _ req _ rps _ p99 n200 nok sock herr <<<"$line"
+	local counted=
+	if [ "$nochk" = 1 ]; then
+		# no per-answer check in wrk: HTTP errors from wrk's own
+		# count, and for fe-status its own counters (GET /stats on
+		# its admin address) of successful and failed OCSP answers,
+		# read before and after the run
+		n200=$herr
+		if [ -n "$s0" ]; then
+			local s1 good bad
+			s1=$(fe_stats)
+			read -r good bad <<<"$(awk -v a="$s0" -v b="$s1" 'BEGIN {
+				split(a, x, " "); split(b, y, " ")
+				printf "%d %d", y[1] - x[1], y[2] - x[2] }')"
+			nok=$bad
+			counted="; fe-status counted $good successful and $bad failed OCSP answers"
+			if [ "$good" -lt "$req" ]; then
+				fail "$server $mode: fe-status counted $good successful answers, wrk $req"
+			fi
+		fi
+	fi
 	if [ "$req" -eq 0 ]; then
 		echo "#   $server $mode: no answer at all in ${SECS} s"
 		fail "$server $mode: no answers"
@@ -225,7 +256,7 @@ bench_run() {
 	cpu_s=$(awk -v a="$c0" -v b="$c1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
 	percpu=$(awk -v r="$req" -v c="$cpu_s" 'BEGIN { if (c > 0) printf "%.0f", r / c; else print "-" }')
 	ROWS+=("$(printf '%-18s %-14s %12.0f %9s %9d %9s %11s' "$server" "$mode" "$rps" "${P99["$server|$mode"]}" "$errs" "$cpu_s" "$percpu")")
-	echo "#   $server $mode: $req responses, $(printf '%.0f' "$rps")/s, p99 ${P99["$server|$mode"]} ms, errors $errs (non-200 $n200, not successful $nok, socket $sock); sample check $out"
+	echo "#   $server $mode: $req responses, $(printf '%.0f' "$rps")/s, p99 ${P99["$server|$mode"]} ms, errors $errs (non-200 $n200, not successful $nok, socket $sock); sample check $out$counted"
 	[ "$errs" -eq 0 ] || echo "#   (errors are not successful answers; the rate counts them)"
 }
 
@@ -280,17 +311,17 @@ port=$(free_port)
 start "$WORK/canned.log" "$FE_BENCH/canned" "$port" 2 "$WORK/ocsp/canned.der"
 pid=$SPID CUR_PID=$SPID
 if wait_ready "$WORK/canned.log" "$pid"; then
-	for mode in "POST c1" "POST c50" "GET c50" "POST c50 nochk"; do
+	for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
 		bench_run "canned (MHD)" "$mode" "http://127.0.0.1:$port/" nocheck
 	done
 else
 	fail "build/bench/canned did not start"; sed 's/^/#   /' "$WORK/canned.log"
 fi
 stop "$pid"
-echo "#   (canned: build/bench/canned, libmicrohttpd, 2 threads, the same $(stat -c %s "$WORK/ocsp/canned.der")-byte response to everything: the ceiling of wrk, status.lua and the HTTP library here; \"nochk\": without status.lua's response() check, whose errors column is then not counted)"
+echo "#   (canned: build/bench/canned, libmicrohttpd, 2 threads, the same $(stat -c %s "$WORK/ocsp/canned.der")-byte response to everything: the ceiling of wrk, status.lua and the HTTP library here; \"plain\": without status.lua's per-answer check in wrk (see the verdict))"
 
 # ---- 3. openssl ocsp, a fresh responder for every run
-for mode in "POST c1" "POST c50" "GET c50"; do
+for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
 	port=$(free_port)
 	start "$WORK/openssl.log" openssl ocsp -index "$WORK/ocsp/index.txt" \
 	    -port "$port" -rsigner "$WORK/ocsp/resp.pem" \
@@ -312,7 +343,7 @@ start "$WORK/cfssl.log" cfssl ocspserve -address 127.0.0.1 -port "$port" \
     -responses "$WORK/ocsp/cfssl.txt" -loglevel 3
 pid=$SPID CUR_PID=$SPID
 if wait_listen "$port" "$pid"; then
-	for mode in "POST c1" "POST c50" "GET c50"; do
+	for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
 		bench_run "cfssl ocspserve" "$mode" "http://127.0.0.1:$port/"
 	done
 else
@@ -328,8 +359,9 @@ fe_status_setup() {
 	mkdir -p "$dir/state" "$dir/req"
 	FE_PORT=$(free_port)
 	{
-		printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nthreads = 2\n' \
-		    "$dir/state" "$C/root.pem" "$FE_PORT"
+		FE_ADM=$(free_port)
+		printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nadmin = 127.0.0.1:%s\nthreads = 2\n' \
+		    "$dir/state" "$C/root.pem" "$FE_PORT" "$FE_ADM"
 		printf '\n[issuer server]\ncert = %s\ncrl_url = http://crl.example.org/server.crl\n' "$C/server.pem"
 		[ -n "$extra" ] && printf '\n%s\n' "$extra"
 	} >"$dir/status.ini"
@@ -350,8 +382,9 @@ fe_status_runs() {
 	start "$dir/serve.log" "$FE_BIN/fe-status" -c "$dir/status.ini" serve
 	pid=$SPID CUR_PID=$SPID
 	if wait_ready "$dir/serve.log" "$pid"; then
-		for mode in "POST c1" "POST c50" "GET c50"; do
-			bench_run "$name" "$mode" "http://127.0.0.1:$FE_PORT/"
+		for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
+			STATS_URL=${FE_ADM:+http://127.0.0.1:$FE_ADM} \
+			    bench_run "$name" "$mode" "http://127.0.0.1:$FE_PORT/"
 		done
 	else
 		fail "$name did not print ready"; sed 's/^/#   /' "$dir/serve.log" | tail -20
@@ -390,8 +423,9 @@ if [ -x "$FE_BIN/fe-status" ]; then
 				for _ in $(seq 300); do grep -q 'published to redis' "$WORK/fe-pub/serve.log" && break; sleep 0.1; done
 				mkdir -p "$WORK/fe-redis/state"
 				FE_PORT=$(free_port)
-				printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nthreads = 2\n\n[issuer server]\ncert = %s\n\n[redis]\naddress = 127.0.0.1:%s\nrole = serve\n' \
-				    "$WORK/fe-redis/state" "$C/root.pem" "$FE_PORT" "$C/server.pem" "$rport" >"$WORK/fe-redis/status.ini"
+				FE_ADM=$(free_port)
+				printf '[status]\nstate = %s\nroot = %s\nlisten = 127.0.0.1:%s\nadmin = 127.0.0.1:%s\nthreads = 2\n\n[issuer server]\ncert = %s\n\n[redis]\naddress = 127.0.0.1:%s\nrole = serve\n' \
+				    "$WORK/fe-redis/state" "$C/root.pem" "$FE_PORT" "$FE_ADM" "$C/server.pem" "$rport" >"$WORK/fe-redis/status.ini"
 				EXTRA_PID=$rpid
 				fe_status_runs "fe-status+redis" "$WORK/fe-redis"
 				EXTRA_PID=
@@ -426,7 +460,7 @@ ratio() {
 }
 if [ -n "$FE" ]; then
 	printf '%-9s %18s %18s %18s\n' mode "fe-status/openssl" "fe-status/cfssl" "fe-status/canned"
-	for mode in "POST c1" "POST c50" "GET c50"; do
+	for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
 		printf '%-9s %18s %18s %18s\n' "$mode" "$(ratio fe-status "openssl ocsp" "$mode")" \
 		    "$(ratio fe-status "cfssl ocspserve" "$mode")" "$(ratio fe-status "canned (MHD)" "$mode")"
 	done
