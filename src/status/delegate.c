@@ -258,7 +258,10 @@ static int
 fit_for_use(X509 *cert, enum delegate_kind kind, X509 *issuer,
     struct fe_err *err)
 {
-	uint32_t xku = X509_get_extended_key_usage(cert);
+	/* X509_get_extended_key_usage() answers UINT32_MAX (every purpose)
+	 * when there is no extendedKeyUsage: only a present one counts */
+	uint32_t xku = (X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) != 0 ?
+	    X509_get_extended_key_usage(cert) : 0;
 	EXTENDED_KEY_USAGE *eku;
 	int crit = -1, n;
 
