@@ -26,7 +26,15 @@
 #     others are counted as errors), cycling through all the requests.
 #     BENCH_SECONDS (10) per run: POST at 1 connection (wrk -t1 -c1),
 #     POST at 50 (wrk -t2 -c50) and GET at 50 for every server that
-#     answers GET.  Before each run a sample of answers is checked in full
+#     answers GET; then "POST c50 plain", the same without the Lua
+#     response() check, which makes wrk build a table of every answer's
+#     headers and a string of its body and costs the load tool, on the
+#     same two cores, about a quarter of the canned server's rate (the
+#     issue's 88,000/s canned figure is plain wrk).  A plain run's
+#     answers are checked by the sample before it, wrk's own count of
+#     HTTP errors and, for fe-status, its own answer counters (GET /stats
+#     on its admin address) before and after: no failed OCSP answer, and
+#     at least as many successful ones as wrk received.  Before each run a sample of answers is checked in full
 #     (status, serial, good/revoked, signature) with `ocspgen.py check`;
 #     a server that fails it is not timed.
 #     The ceiling, run first: build/bench/canned, libmicrohttpd (the
@@ -465,14 +473,20 @@ if [ -n "$FE" ]; then
 		    "$(ratio fe-status "cfssl ocspserve" "$mode")" "$(ratio fe-status "canned (MHD)" "$mode")"
 	done
 	echo
-	r=${RPS["fe-status|POST c50"]:-0} p=${P99["fe-status|POST c50"]:-999}
-	c=${RPS["cfssl ocspserve|POST c50"]:-0}
-	awk -v r="$r" -v p="$p" -v c="$c" -v gr="$GOAL_RPS" -v gp="$GOAL_P99_MS" \
-	    -v gx="$GOAL_X_CFSSL" 'BEGIN {
-		x = c > 0 ? r / c : 0
-		ok = (r >= gr && p < gp && x >= gx)
-		printf "goal (fe-status, POST c50): >= %d/s: %.0f; p99 < %g ms: %s ms; >= %gx cfssl: %.2fx  ->  %s\n",
-		    gr, r, gp, p, gx, x, ok ? "PASS" : "goal missed" }'
+	# checked: every answer parsed by wrk's Lua, which costs the load
+	# tool (sharing the cores) about a quarter of the canned server's
+	# rate; plain: wrk as the issue's 88,000/s canned figure was taken,
+	# every answer counted by fe-status itself and HTTP errors by wrk
+	for mode in "POST c50" "POST c50 plain"; do
+		r=${RPS["fe-status|$mode"]:-0} p=${P99["fe-status|$mode"]:-999}
+		c=${RPS["cfssl ocspserve|$mode"]:-0}
+		awk -v r="$r" -v p="$p" -v c="$c" -v gr="$GOAL_RPS" -v gp="$GOAL_P99_MS" \
+		    -v gx="$GOAL_X_CFSSL" -v m="$mode" 'BEGIN {
+			x = c > 0 ? r / c : 0
+			ok = (r >= gr && p < gp && x >= gx)
+			printf "goal (fe-status, %s): >= %d/s: %.0f; p99 < %g ms: %s ms; >= %gx cfssl: %.2fx  ->  %s\n",
+			    m, gr, r, gp, p, gx, x, ok ? "PASS" : "goal missed" }'
+	done
 else
 	echo "goal (fe-status, POST c50): >= $GOAL_RPS/s, p99 < $GOAL_P99_MS ms, >= ${GOAL_X_CFSSL}x cfssl  ->  not measured (fe-status not built)"
 	o=${RPS["openssl ocsp|POST c50"]:-} c=${RPS["cfssl ocspserve|POST c50"]:-}
@@ -484,5 +498,6 @@ else
 fi
 echo "srv CPU s: user + system time of the server's processes (and redis-server's for fe-status+redis) during the run; resp/CPU s: responses per second of it,"
 echo "which the machine's other load changes less than responses/s (the load average is above)"
-echo "errors: answers that were not HTTP 200 with an OCSP \"successful\" response, plus socket errors (counted in responses/s)"
+echo "errors: answers that were not HTTP 200 with an OCSP \"successful\" response, plus socket errors (counted in responses/s);"
+echo "in plain runs, HTTP statuses above 399 (wrk's count) and, for fe-status, the failed OCSP answers it counted itself (GET /stats)"
 exit $failed
