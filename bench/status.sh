@@ -467,9 +467,9 @@ ratio() {
 	fi
 }
 if [ -n "$FE" ]; then
-	printf '%-9s %18s %18s %18s\n' mode "fe-status/openssl" "fe-status/cfssl" "fe-status/canned"
+	printf '%-15s %18s %18s %18s\n' mode "fe-status/openssl" "fe-status/cfssl" "fe-status/canned"
 	for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
-		printf '%-9s %18s %18s %18s\n' "$mode" "$(ratio fe-status "openssl ocsp" "$mode")" \
+		printf '%-15s %18s %18s %18s\n' "$mode" "$(ratio fe-status "openssl ocsp" "$mode")" \
 		    "$(ratio fe-status "cfssl ocspserve" "$mode")" "$(ratio fe-status "canned (MHD)" "$mode")"
 	done
 	echo

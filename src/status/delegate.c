@@ -151,8 +151,17 @@ delegate_pending(const char *state, enum delegate_kind kind,
 	id_prefix(pre, kind, label);
 	if ((d = opendir(p)) == NULL)
 		return false;
-	while (!found && (de = readdir(d)) != NULL)
-		found = strncmp(de->d_name, pre, strlen(pre)) == 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		/* PREFIX, the request time in hex, ".key": "ocsp-server-"
+		 * must not take "ocsp-server-2-6b23801c.key" */
+		const char *rest = de->d_name + strlen(pre);
+		size_t h;
+
+		if (strncmp(de->d_name, pre, strlen(pre)) != 0)
+			continue;
+		h = strspn(rest, "0123456789abcdef");
+		found = h > 0 && strcmp(rest + h, ".key") == 0;
+	}
 	closedir(d);
 	return found;
 }

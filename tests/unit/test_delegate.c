@@ -666,6 +666,33 @@ test_outbox_read_bad_id(void **state)
 	assert_unchanged(f);
 }
 
+/* A pending key for label "server-2" is not one for "server". */
+static void
+test_pending_label_prefix(void **state)
+{
+	struct fx *f = *state;
+	struct fe_err err;
+	char id[DELEGATE_ID_MAX];
+	char other_label[] = LABEL "-2";
+
+	assert_false(delegate_pending(f->dir, DELEGATE_OCSP, other_label));
+	assert_int_equal(delegate_request(f->dir, DELEGATE_OCSP, other_label,
+	    SERVER, "Example Org", "DE", 30, T0 + 1, id, &err), 0);
+	assert_true(delegate_pending(f->dir, DELEGATE_OCSP, other_label));
+	/* LABEL's own pending key is there too: take it away, and LABEL
+	 * has none even though LABEL-2 has one */
+	assert_true(delegate_pending(f->dir, DELEGATE_OCSP, LABEL));
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/keys/pending/%s.key", f->dir,
+		    f->id[DELEGATE_OCSP]);
+		assert_int_equal(unlink(p), 0);
+	}
+	assert_false(delegate_pending(f->dir, DELEGATE_OCSP, LABEL));
+	assert_true(delegate_pending(f->dir, DELEGATE_OCSP, other_label));
+}
+
 static int
 group_setup(void **state)
 {
@@ -726,6 +753,7 @@ main(void)
 		T(test_kind_from_pending_key),
 		T(test_not_pending),
 		T(test_outbox_read_bad_id),
+		T(test_pending_label_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
