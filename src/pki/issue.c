@@ -441,10 +441,11 @@ ec_public_point(EVP_PKEY *pk, int *nid, int *len)
 	return pt;
 }
 
-int
-issue_set_pubkey(X509 *x, EVP_PKEY *pk)
+/* The keys issue_set_pubkey() writes itself, into xpk: 1; any other
+ * key: 0, xpk unchanged, for X509_PUBKEY_set() to do. */
+static int
+pubkey_set_own(X509_PUBKEY *xpk, EVP_PKEY *pk)
 {
-	X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
 	unsigned char *bits = NULL;
 	int len = 0, nid, ok = 0;
 
@@ -467,6 +468,14 @@ issue_set_pubkey(X509 *x, EVP_PKEY *pk)
 	OPENSSL_free(bits);
 	/* Any other key, or one of these in a form not handled above. */
 	ERR_pop_to_mark();
+	return 0;
+}
+
+int
+issue_set_pubkey(X509 *x, EVP_PKEY *pk)
+{
+	if (pubkey_set_own(X509_get_X509_PUBKEY(x), pk) == 1)
+		return 1;
 	return X509_set_pubkey(x, pk);
 }
 
@@ -559,6 +568,473 @@ issue_build(const struct profile *p, const struct issuer *iss,
 out:
 	X509_NAME_free(subj);
 	X509_free(x);
+	return rc;
+}
+
+/*
+ * The template path.  issue_build() spends most of its time in OpenSSL's
+ * X509 object: every name and extension is copied in (an encode and a
+ * parse each), the whole is encoded again to be signed and a third time
+ * to be stored, and each signature fetches its algorithms afresh.  Here
+ * the TBSCertificate (RFC 5280 4.1) is written directly, in
+ * issue_build()'s order:
+ *
+ *   version, serial, signature, issuer, validity, subject, SPKI,
+ *   [3] { basicConstraints keyUsage extKeyUsage certificatePolicies |
+ *         subjectAltName | cRLDistributionPoints | authorityInfoAccess
+ *         authorityKeyIdentifier | subjectKeyIdentifier | ocspNoCheck }
+ *
+ * Runs between bars are encoded once per profile, issuer and kind of
+ * subject key, with the same builders (x509ext.c) and OpenSSL's own
+ * encoders; the signature AlgorithmIdentifier is the one X509_sign()
+ * writes for the issuer key.  What varies is encoded per certificate the
+ * way the X509 path encodes it: the serial as BN_to_ASN1_INTEGER() does,
+ * times with ASN1_TIME_set(), the subject built by subject_build(), the
+ * key by pubkey_set_own() or X509_PUBKEY_set().  Lengths are DER's
+ * minimal definite form, as OpenSSL writes them.
+ */
+#define TBS_MAX (1024 * 1024)
+
+struct tmpl {
+	const struct profile *p;
+	const struct issuer *iss;
+	const EVP_PKEY *key;           /* iss->key when made */
+	bool rsa;                      /* subject key is RSA (ku_rsa) */
+	bool ok;                       /* false: use issue_build() */
+	struct buf algid;              /* signature AlgorithmIdentifier */
+	struct buf issuer_name;
+	struct buf pre, cdp, post, tail;   /* extension runs, see above */
+	char cdp_url[URL_MAX];         /* URL of cdp_var (a CRL part) */
+	struct buf cdp_var;
+	EVP_PKEY_CTX *sign;            /* EVP_PKEY_sign_init'ed, md set */
+	EVP_MD *md;
+	EVP_MD_CTX *mdctx;
+	size_t sigmax;
+};
+
+struct issue_cache {
+	struct tmpl *t;
+	size_t n;
+};
+
+static const uint8_t zero = 0;
+
+/* Append with a sticky failure: *bad is set once an append fails. */
+static void
+put(struct buf *b, const void *p, size_t n, bool *bad)
+{
+	if (!*bad && buf_add(b, p, n) != 0)
+		*bad = true;
+}
+
+/* Octets of a tag and DER length for len content octets. */
+static size_t
+hdr_size(size_t len)
+{
+	size_t k = 0;
+
+	if (len < 0x80)
+		return 2;
+	while (k < sizeof(size_t) && (len >> (8 * k)) != 0)
+		k++;
+	return 2 + k;
+}
+
+static void
+put_hdr(struct buf *b, uint8_t tag, size_t len, bool *bad)
+{
+	uint8_t h[10];
+	size_t n = 0, k = 0;
+
+	h[n++] = tag;
+	if (len < 0x80) {
+		h[n++] = (uint8_t)len;
+	} else {
+		while (k < sizeof(size_t) && (len >> (8 * k)) != 0)
+			k++;
+		h[n++] = (uint8_t)(0x80 | k);
+		while (k-- > 0)
+			h[n++] = (uint8_t)(len >> (8 * k));
+	}
+	put(b, h, n, bad);
+}
+
+/* Append i2d output; false when the encoder fails. */
+#define PUT_I2D(b, fn, obj, bad)					\
+	do {								\
+		unsigned char *der_ = NULL;				\
+		int n_ = fn((obj), &der_);				\
+		if (n_ <= 0)						\
+			*(bad) = true;					\
+		else							\
+			put((b), der_, (size_t)n_, (bad));		\
+		OPENSSL_free(der_);					\
+	} while (0)
+
+/* Append the DER of ext and free it; -1 if ext is NULL (err is set). */
+static int
+put_ext_take(struct buf *b, X509_EXTENSION *ext, bool *bad)
+{
+	if (ext == NULL)
+		return -1;
+	PUT_I2D(b, i2d_X509_EXTENSION, ext, bad);
+	X509_EXTENSION_free(ext);
+	return 0;
+}
+
+static void
+tmpl_clear(struct tmpl *t)
+{
+	buf_free(&t->algid);
+	buf_free(&t->issuer_name);
+	buf_free(&t->pre);
+	buf_free(&t->cdp);
+	buf_free(&t->post);
+	buf_free(&t->tail);
+	buf_free(&t->cdp_var);
+	EVP_PKEY_CTX_free(t->sign);
+	EVP_MD_free(t->md);
+	EVP_MD_CTX_free(t->mdctx);
+	memset(t, 0, sizeof(*t));
+}
+
+struct issue_cache *
+issue_cache_new(void)
+{
+	return fe_calloc(1, sizeof(struct issue_cache));
+}
+
+void
+issue_cache_free(struct issue_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		tmpl_clear(&c->t[i]);
+	free(c->t);
+	free(c);
+}
+
+/* The signature AlgorithmIdentifier X509_sign() writes with key: that of
+ * a copy of the issuer's certificate signed again. */
+static int
+tmpl_algid(struct tmpl *t, bool *bad)
+{
+	X509 *x = X509_dup(t->iss->cert);
+	const X509_ALGOR *alg = NULL;
+	int ok = -1;
+
+	if (x == NULL)
+		return -1;
+	if (X509_sign(x, t->iss->key, issue_md(t->iss->key)) > 0) {
+		X509_get0_signature(NULL, &alg, x);
+		if (alg != NULL) {
+			PUT_I2D(&t->algid, i2d_X509_ALGOR, alg, bad);
+			ok = 0;
+		}
+	}
+	X509_free(x);
+	return ok;
+}
+
+/* Fill t's constant parts; false if the template cannot be used (then
+ * issue_build() gives the certificate, or the error). */
+static bool
+tmpl_make(struct tmpl *t)
+{
+	const struct profile *p = t->p;
+	const struct issuer *iss = t->iss;
+	EVP_PKEY *key = iss->key;
+	unsigned ku = p->ku | (t->rsa ? p->ku_rsa : p->ku_ec);
+	struct fe_err err;
+	bool bad = false;
+
+	buf_init(&t->algid, TBS_MAX);
+	buf_init(&t->issuer_name, TBS_MAX);
+	buf_init(&t->pre, TBS_MAX);
+	buf_init(&t->cdp, TBS_MAX);
+	buf_init(&t->post, TBS_MAX);
+	buf_init(&t->tail, TBS_MAX);
+	buf_init(&t->cdp_var, TBS_MAX);
+	if (!EVP_PKEY_is_a(key, "EC") && !EVP_PKEY_is_a(key, "RSA"))
+		return false;
+	ERR_set_mark();
+	if (tmpl_algid(t, &bad) != 0)
+		goto fail;
+	PUT_I2D(&t->issuer_name, i2d_X509_NAME,
+	    X509_get_subject_name(iss->cert), &bad);
+	if (p->ca && put_ext_take(&t->pre, ext_basic_constraints(true,
+	    p->path_length, &err), &bad) != 0)
+		goto fail;
+	if (put_ext_take(&t->pre, ext_key_usage(ku, &err), &bad) != 0)
+		goto fail;
+	if (p->eku != 0 && put_ext_take(&t->pre, ext_ext_key_usage(p->eku,
+	    p->eku_critical, &err), &bad) != 0)
+		goto fail;
+	if (p->npolicies > 0 && put_ext_take(&t->pre, ext_policies(
+	    (const char (*)[64])p->policies, p->npolicies, &err), &bad) != 0)
+		goto fail;
+	if (p->crl_dp && iss->crl_url[0] != '\0' && put_ext_take(&t->cdp,
+	    ext_crl_dp(iss->crl_url, &err), &bad) != 0)
+		goto fail;
+	if (p->aia && (iss->ocsp_url[0] != '\0' || iss->issuer_url[0] != '\0')
+	    && put_ext_take(&t->post, ext_aia(iss->ocsp_url, iss->issuer_url,
+	    &err), &bad) != 0)
+		goto fail;
+	if (put_ext_take(&t->post, ext_aki(X509_get0_subject_key_id(
+	    iss->cert), &err), &bad) != 0)
+		goto fail;
+	if (p->ocsp_nocheck && put_ext_take(&t->tail, ext_ocsp_nocheck(&err),
+	    &bad) != 0)
+		goto fail;
+	if ((t->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(issue_md(key)),
+	    NULL)) == NULL ||
+	    (t->mdctx = EVP_MD_CTX_new()) == NULL ||
+	    (t->sign = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(t->sign) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(t->sign, t->md) != 1 ||
+	    EVP_PKEY_get_size(key) <= 0)
+		goto fail;
+	t->sigmax = (size_t)EVP_PKEY_get_size(key);
+	if (bad)
+		goto fail;
+	ERR_pop_to_mark();
+	return true;
+fail:
+	ERR_pop_to_mark();
+	return false;
+}
+
+static struct tmpl *
+tmpl_get(struct issue_cache *c, const struct profile *p,
+    const struct issuer *iss, bool rsa)
+{
+	struct tmpl *t;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		t = &c->t[i];
+		if (t->p == p && t->iss == iss && t->rsa == rsa) {
+			if (t->key == iss->key)
+				return t;
+			tmpl_clear(t);         /* the issuer's key changed */
+			break;
+		}
+	}
+	if (i == c->n) {
+		c->t = fe_realloc(c->t, (c->n + 1) * sizeof(*c->t));
+		c->n++;
+	}
+	t = &c->t[i];
+	memset(t, 0, sizeof(*t));
+	t->p = p;
+	t->iss = iss;
+	t->key = iss->key;
+	t->rsa = rsa;
+	t->ok = tmpl_make(t);
+	return t;
+}
+
+/* INTEGER of a positive serial, as BN_to_ASN1_INTEGER() and i2d write it:
+ * leading zero octets dropped, one 0x00 put before a high bit. */
+static int
+put_serial(struct buf *b, const uint8_t *s, size_t len, bool *bad,
+    struct fe_err *err)
+{
+	while (len > 0 && s[0] == 0) {
+		s++;
+		len--;
+	}
+	if (len == 0 || len > SERIAL_MAX)
+		return fe_err_set(err, "serial number out of range");
+	put_hdr(b, V_ASN1_INTEGER, len + (s[0] & 0x80 ? 1 : 0), bad);
+	if (s[0] & 0x80)
+		put(b, &zero, 1, bad);
+	put(b, s, len, bad);
+	return 0;
+}
+
+static int
+put_time(struct buf *b, int64_t t, bool *bad)
+{
+	ASN1_TIME *at = ASN1_TIME_set(NULL, (time_t)t);
+
+	if (at == NULL)
+		return -1;
+	PUT_I2D(b, i2d_ASN1_TIME, at, bad);
+	ASN1_TIME_free(at);
+	return 0;
+}
+
+/* Sign tbs with t's key and append the Certificate to out. */
+static int
+tmpl_sign(struct tmpl *t, const struct buf *tbs, struct buf *out, bool *bad)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	uint8_t *sig = fe_malloc(t->sigmax);
+	size_t siglen = t->sigmax;
+	int rc = -1;
+
+	if (EVP_DigestInit_ex2(t->mdctx, t->md, NULL) != 1 ||
+	    EVP_DigestUpdate(t->mdctx, tbs->p, tbs->len) != 1 ||
+	    EVP_DigestFinal_ex(t->mdctx, md, &mdlen) != 1 ||
+	    EVP_PKEY_sign(t->sign, sig, &siglen, md, mdlen) != 1)
+		goto out;
+	/* Certificate: tbsCertificate, signatureAlgorithm, signatureValue
+	 * (a BIT STRING with no unused bits). */
+	put_hdr(out, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, tbs->len +
+	    t->algid.len + hdr_size(siglen + 1) + siglen + 1, bad);
+	put(out, tbs->p, tbs->len, bad);
+	put(out, t->algid.p, t->algid.len, bad);
+	put_hdr(out, V_ASN1_BIT_STRING, siglen + 1, bad);
+	put(out, &zero, 1, bad);
+	put(out, sig, siglen, bad);
+	rc = 0;
+out:
+	OPENSSL_cleanse(md, sizeof(md));
+	free(sig);
+	return rc;
+}
+
+/* The certificate through issue_build(), for keys the template does not
+ * take. */
+static int
+der_by_x509(const struct profile *p, const struct issuer *iss,
+    const struct sign_request *r, const struct issue_plan *plan,
+    const uint8_t *serial, size_t serial_len, uint8_t **der, size_t *derlen,
+    char *subject, size_t subject_size, struct fe_err *err)
+{
+	X509 *x = NULL;
+	unsigned char *d = NULL;
+	int n, rc;
+
+	if ((rc = issue_build(p, iss, r, plan, serial, serial_len, &x,
+	    err)) != 0)
+		return rc;
+	if ((n = i2d_X509(x, &d)) <= 0)
+		fe_fatal("i2d_X509 failed");
+	*der = fe_malloc((size_t)n);
+	memcpy(*der, d, (size_t)n);
+	*derlen = (size_t)n;
+	OPENSSL_free(d);
+	if (subject != NULL)
+		X509_NAME_oneline(X509_get_subject_name(x), subject,
+		    (int)subject_size);
+	X509_free(x);
+	return 0;
+}
+
+int
+issue_der(struct issue_cache *c, const struct profile *p,
+    const struct issuer *iss, const struct sign_request *r,
+    const struct issue_plan *plan, const uint8_t *serial, size_t serial_len,
+    uint8_t **der, size_t *derlen, char *subject, size_t subject_size,
+    struct fe_err *err)
+{
+	struct tmpl *t;
+	struct buf body, exts, tbs, cert;
+	X509_NAME *subj = NULL;
+	X509_PUBKEY *xpk = NULL;
+	bool bad = false;
+	int rc;
+
+	if (iss->key == NULL)
+		return fe_err_code(err, FE_EPOLICY, "issuer %s is locked",
+		    iss->label);
+	t = tmpl_get(c, p, iss, EVP_PKEY_is_a(plan->pub, "RSA"));
+	if (!t->ok)
+		return der_by_x509(p, iss, r, plan, serial, serial_len, der,
+		    derlen, subject, subject_size, err);
+	buf_init(&body, TBS_MAX);
+	buf_init(&exts, TBS_MAX);
+	buf_init(&tbs, TBS_MAX);
+	buf_init(&cert, TBS_MAX);
+	rc = FE_ECRYPTO;
+	put(&body, "\xa0\x03\x02\x01\x02", 5, &bad);       /* v3 */
+	if ((rc = put_serial(&body, serial, serial_len, &bad, err)) != 0)
+		goto out;
+	put(&body, t->algid.p, t->algid.len, &bad);
+	put(&body, t->issuer_name.p, t->issuer_name.len, &bad);
+	/* Validity: its two times go through exts, then into body. */
+	if (put_time(&exts, plan->not_before, &bad) != 0 ||
+	    put_time(&exts, plan->not_after, &bad) != 0) {
+		rc = fe_err_ssl(err, "cannot set validity");
+		goto out;
+	}
+	put_hdr(&body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts.len, &bad);
+	put(&body, exts.p, exts.len, &bad);
+	buf_reset(&exts);
+	if ((rc = subject_build(r, &subj, err)) != 0)
+		goto out;
+	rc = FE_ECRYPTO;
+	PUT_I2D(&body, i2d_X509_NAME, subj, &bad);
+	if ((xpk = X509_PUBKEY_new()) == NULL)
+		fe_fatal("out of memory");
+	if (pubkey_set_own(xpk, plan->pub) != 1 &&
+	    X509_PUBKEY_set(&xpk, plan->pub) != 1) {
+		fe_err_ssl(err, "request %s: cannot build certificate", r->id);
+		goto out;
+	}
+	PUT_I2D(&body, i2d_X509_PUBKEY, xpk, &bad);
+
+	put(&exts, t->pre.p, t->pre.len, &bad);
+	if (r->nnames > 0 && put_ext_take(&exts, ext_san(&plan->names,
+	    X509_NAME_entry_count(subj) == 0, err), &bad) != 0)
+		goto out;
+	if (p->crl_dp && plan->crl_url != NULL) {
+		if (strcmp(t->cdp_url, plan->crl_url) != 0 ||
+		    t->cdp_var.len == 0) {
+			buf_reset(&t->cdp_var);
+			t->cdp_url[0] = '\0';
+			if (put_ext_take(&t->cdp_var, ext_crl_dp(plan->crl_url,
+			    err), &bad) != 0)
+				goto out;
+			if (strlen(plan->crl_url) < sizeof(t->cdp_url))
+				fe_snprintf(t->cdp_url, sizeof(t->cdp_url),
+				    "%s", plan->crl_url);
+		}
+		put(&exts, t->cdp_var.p, t->cdp_var.len, &bad);
+	} else {
+		put(&exts, t->cdp.p, t->cdp.len, &bad);
+	}
+	put(&exts, t->post.p, t->post.len, &bad);
+	if (p->ski && put_ext_take(&exts, ext_ski(xpk, err), &bad) != 0)
+		goto out;
+	put(&exts, t->tail.p, t->tail.len, &bad);
+	if (exts.len > 0) {             /* [3] EXPLICIT Extensions */
+		put_hdr(&body, 0xa3, hdr_size(exts.len) + exts.len, &bad);
+		put_hdr(&body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts.len,
+		    &bad);
+		put(&body, exts.p, exts.len, &bad);
+	}
+	put_hdr(&tbs, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, body.len, &bad);
+	put(&tbs, body.p, body.len, &bad);
+	if (bad) {
+		rc = fe_err_ssl(err, "request %s: cannot build certificate",
+		    r->id);
+		goto out;
+	}
+	if (tmpl_sign(t, &tbs, &cert, &bad) != 0 || bad) {
+		rc = fe_err_ssl(err, "request %s: signing with %s failed",
+		    r->id, iss->label);
+		goto out;
+	}
+	if (subject != NULL)
+		X509_NAME_oneline(subj, subject, (int)subject_size);
+	*der = cert.p;
+	*derlen = cert.len;
+	cert.p = NULL;
+	rc = 0;
+out:
+	X509_NAME_free(subj);
+	X509_PUBKEY_free(xpk);
+	buf_free(&body);
+	buf_free(&exts);
+	buf_free(&tbs);
+	buf_free(&cert);
 	return rc;
 }
 

@@ -53,6 +53,29 @@ int issue_build(const struct profile *p, const struct issuer *iss,
     const uint8_t *serial, size_t serial_len, X509 **out,
     struct fe_err *err);
 
+/*
+ * The same certificate as issue_build(), written as DER from a template
+ * (issue.c, "The template path"): the parts that are constant for a
+ * profile, an issuer and the kind of subject key (RSA or not) are encoded
+ * once into c and spliced around the ones that vary (serial, validity,
+ * subject, key, subjectAltName, CRL part, subjectKeyIdentifier), and the
+ * TBSCertificate is signed with a signing context made once.  The bytes
+ * are those issue_build() gives (tests/unit/test_issue.c compares them
+ * over many requests) but for the randomised ECDSA signatures.  *der
+ * (fe_malloc) and *derlen are the certificate; subject, when not NULL,
+ * gets X509_NAME_oneline() of its subject.  Keys other than RSA and EC
+ * go through issue_build().  c is not thread-safe; it holds a reference
+ * to each issuer key it has signed with until issue_cache_free().
+ */
+struct issue_cache;
+struct issue_cache *issue_cache_new(void);
+void issue_cache_free(struct issue_cache *c);
+int issue_der(struct issue_cache *c, const struct profile *p,
+    const struct issuer *iss, const struct sign_request *r,
+    const struct issue_plan *plan, const uint8_t *serial, size_t serial_len,
+    uint8_t **der, size_t *derlen, char *subject, size_t subject_size,
+    struct fe_err *err);
+
 /* A CA certificate at the ceremony (root: issuer_cert NULL, self-signed). */
 struct ca_spec {
 	X509_NAME *subject;

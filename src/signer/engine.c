@@ -49,6 +49,7 @@ struct engine {
 	struct signerdb *db;
 	struct clog *log;
 	struct engine_link link;
+	struct issue_cache *tmpl;       /* certificate templates (issue.h) */
 };
 
 static int
@@ -373,6 +374,7 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 	const char *v;
 	size_t i, j;
 
+	e->tmpl = issue_cache_new();
 	copy = fe_strdup(conf_path);
 	(void)fe_snprintf_ok(e->base, sizeof(e->base), "%s", dirname(copy));
 	free(copy);
@@ -441,6 +443,7 @@ engine_close(struct engine *e)
 
 	if (e == NULL)
 		return;
+	issue_cache_free(e->tmpl);
 	for (i = 0; i < e->niss; i++) {
 		X509_free(e->iss[i].cert);
 		EVP_PKEY_free(e->iss[i].key);   /* clears private BIGNUMs */
@@ -638,11 +641,9 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 	struct fe_err err;
 	struct issue_plan plan;
 	struct db_outcome o;
-	X509 *x = NULL;
-	uint8_t serial[SERIAL_MAX];
+	uint8_t serial[SERIAL_MAX], fp[32];
 	size_t slen, j;
-	unsigned char *der = NULL;
-	int derlen, rc, dbrc = 0, tries;
+	int rc, dbrc = 0, tries;
 
 	memset(w, 0, sizeof(*w));
 	w->dup_of = -1;
@@ -741,22 +742,17 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 	}
 	if (w->crl_part > 0)
 		plan.crl_url = w->crl_url;
-	if (issue_build(w->prof, w->iss, w->req, &plan, serial, slen, &x,
+	if (issue_der(e->tmpl, w->prof, w->iss, w->req, &plan, serial, slen,
+	    &res->der, &res->derlen, w->subject, sizeof(w->subject),
 	    &err) != 0) {
 		refuse(res, SIGN_FAILED, err.msg);
 		return;
 	}
-	derlen = i2d_X509(x, &der);
-	if (derlen <= 0)
-		fe_fatal("i2d_X509 failed");
-	res->der = fe_malloc((size_t)derlen);
-	memcpy(res->der, der, (size_t)derlen);
-	res->derlen = (size_t)derlen;
-	OPENSSL_free(der);
-	cert_fingerprint(x, res->fingerprint);
-	X509_NAME_oneline(X509_get_subject_name(x), w->subject,
-	    sizeof(w->subject));
-	X509_free(x);
+	/* cert_fingerprint(), without parsing the certificate again. */
+	if (EVP_Digest(res->der, res->derlen, fp, NULL, EVP_sha256(),
+	    NULL) != 1)
+		fe_fatal("SHA-256");
+	hex_encode(fp, 32, res->fingerprint);
 	fe_snprintf(res->issuer, sizeof(res->issuer), "%s", w->iss->label);
 	w->nb = plan.not_before;
 	w->na = plan.not_after;

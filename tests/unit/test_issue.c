@@ -23,6 +23,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "lib/conf.h"
+#include "lib/err.h"
 #include "pki/issue.h"
 #include "../tools/testkeys.h"
 
@@ -248,6 +250,287 @@ other_keys(void **state)
 	EVP_PKEY_free(pk);
 }
 
+/*
+ * issue_der() against issue_build(): the same TBSCertificate bytes for
+ * every profile of etc/signer.ini, issuers on P-256, P-384, RSA and
+ * RSA-PSS (which issue_der() leaves to issue_build()), subject keys of
+ * every kind, serials with leading zero octets and high bits, times on
+ * both sides of 2050 (UTCTime and GeneralizedTime), empty and full
+ * subjects, and names whose lengths put the DER lengths of the
+ * subjectAltName and of the whole around 127/128 and 255/256 octets.
+ */
+
+/* The TBSCertificate TLV inside a Certificate's DER. */
+static void
+tbs_of(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tlen)
+{
+	const unsigned char *p = der, *q;
+	long n;
+	int tag, cls;
+
+	assert_int_equal(ASN1_get_object(&p, &n, &tag, &cls, (long)len) &
+	    0x80, 0);
+	assert_int_equal(tag, V_ASN1_SEQUENCE);
+	q = p;
+	assert_int_equal(ASN1_get_object(&p, &n, &tag, &cls,
+	    (long)(len - (size_t)(p - der))) & 0x80, 0);
+	assert_int_equal(tag, V_ASN1_SEQUENCE);
+	*tbs = q;
+	*tlen = (size_t)(p - q) + (size_t)n;
+}
+
+struct tiss {
+	struct issuer iss;
+	EVP_PKEY *key;
+};
+
+static void
+tiss_make(struct tiss *t, const char *label, EVP_PKEY *key, int variant)
+{
+	struct ca_spec spec;
+	struct fe_err err;
+
+	memset(t, 0, sizeof(*t));
+	memset(&spec, 0, sizeof(spec));
+	spec.subject = X509_NAME_new();
+	assert_non_null(spec.subject);
+	assert_int_equal(X509_NAME_add_entry_by_txt(spec.subject, "CN",
+	    MBSTRING_UTF8, (const unsigned char *)label, -1, -1, 0), 1);
+	spec.not_before = 1700000000;
+	spec.not_after = 4102444800LL + 86400LL * 365 * 20;
+	spec.path_length = -1;
+	assert_int_equal(issue_ca_cert(key, &spec, NULL, key, &t->iss.cert,
+	    &err), 0);
+	X509_NAME_free(spec.subject);
+	fe_snprintf(t->iss.label, sizeof(t->iss.label), "%s", label);
+	t->iss.key = key;
+	t->key = key;
+	if (variant != 1)
+		fe_snprintf(t->iss.crl_url, sizeof(t->iss.crl_url),
+		    "http://crl.example.org/%s.crl", label);
+	if (variant != 2)
+		fe_snprintf(t->iss.ocsp_url, sizeof(t->iss.ocsp_url),
+		    "http://ocsp.example.org");
+	if (variant != 0)
+		fe_snprintf(t->iss.issuer_url, sizeof(t->iss.issuer_url),
+		    "http://ca.example.org/%s.der", label);
+}
+
+/* A DNS name of exactly len octets (labels of up to 63). */
+static void
+dns_name(char *out, size_t len, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		out[i] = (i % 60 == 59 && i + 1 < len) ? '.' :
+		    (char)('a' + (seed + i) % 26);
+	out[len] = '\0';
+}
+
+static void
+compare_one(struct issue_cache *c, const struct profile *p,
+    const struct tiss *ti, struct sign_request *r, struct issue_plan *plan,
+    const uint8_t *serial, size_t slen, bool same_sig)
+{
+	X509 *x = NULL, *y;
+	unsigned char *xd = NULL;
+	uint8_t *der = NULL;
+	const uint8_t *t1, *t2;
+	const unsigned char *q;
+	size_t l1, l2, derlen;
+	char s1[512], s2[512];
+	struct fe_err e1, e2;
+	int n, rc1, rc2;
+
+	rc1 = issue_build(p, &ti->iss, r, plan, serial, slen, &x, &e1);
+	rc2 = issue_der(c, p, &ti->iss, r, plan, serial, slen, &der,
+	    &derlen, s2, sizeof(s2), &e2);
+	assert_int_equal(rc1, rc2);
+	if (rc1 != 0) {
+		assert_string_equal(e1.msg, e2.msg);
+		ERR_clear_error();
+		return;
+	}
+	n = i2d_X509(x, &xd);
+	assert_true(n > 0);
+	tbs_of(xd, (size_t)n, &t1, &l1);
+	tbs_of(der, derlen, &t2, &l2);
+	if (l1 != l2 || memcmp(t1, t2, l1) != 0) {
+		fprintf(stderr, "profile %s issuer %s: TBS differs (%zu, %zu "
+		    "bytes)\n", p->name, ti->iss.label, l1, l2);
+		fail();
+	}
+	if (same_sig) {
+		assert_int_equal((size_t)n, derlen);
+		assert_memory_equal(xd, der, derlen);
+	}
+	X509_NAME_oneline(X509_get_subject_name(x), s1, sizeof(s1));
+	assert_string_equal(s1, s2);
+	/* The template's certificate parses, with nothing after it, and
+	 * its signature verifies under the issuer's key. */
+	q = der;
+	y = d2i_X509(NULL, &q, (long)derlen);
+	assert_non_null(y);
+	assert_ptr_equal(q, der + derlen);
+	assert_int_equal(X509_verify(y, ti->key), 1);
+	X509_free(y);
+	X509_free(x);
+	OPENSSL_free(xd);
+	free(der);
+}
+
+static void
+template_matches_x509(void **state)
+{
+	static const char *const dnsl[] = { "a.example.org",
+	    "www.example.org" };
+	static const size_t lens[] = { 1, 50, 60, 61, 62, 63, 64, 70, 90,
+	    100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112,
+	    113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125,
+	    126, 127, 128, 129, 130, 180, 200, 220, 226, 227, 228, 229, 230,
+	    231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243,
+	    244, 245, 246, 247, 248, 249, 250, 251, 252, 253 };
+	struct conf *conf = NULL;
+	struct profiles *ps = calloc(1, sizeof(*ps));
+	struct issue_cache *c = issue_cache_new();
+	struct tiss ti[4];
+	EVP_PKEY *sk[5];
+	EVP_PKEY_CTX *pctx;
+	struct fe_err err;
+	struct sign_request *r = calloc(1, sizeof(*r));
+	struct issue_plan plan;
+	uint8_t serial[SERIAL_MAX];
+	size_t i, j, k, m, slen;
+	unsigned seed = 0;
+	(void)state;
+
+	assert_non_null(ps);
+	assert_non_null(r);
+	assert_int_equal(conf_load("etc/signer.ini", &conf, &err), 0);
+	assert_int_equal(profiles_load(conf, ps, &err), 0);
+	assert_true(ps->n > 5);
+	sk[0] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	sk[1] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	sk[2] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	assert_non_null(pctx);
+	assert_int_equal(EVP_PKEY_keygen_init(pctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(pctx, 2048), 1);
+	sk[3] = NULL;
+	assert_int_equal(EVP_PKEY_generate(pctx, &sk[3]), 1);
+	EVP_PKEY_CTX_free(pctx);
+	sk[4] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	for (i = 0; i < 5; i++)
+		assert_non_null(sk[i]);
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(sk[4],
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED), 1);
+	tiss_make(&ti[0], "p256", sk[0], 0);
+	tiss_make(&ti[1], "p384", sk[1], 1);
+	tiss_make(&ti[2], "rsa", sk[2], 2);
+	tiss_make(&ti[3], "rsa-pss", sk[3], 0);
+
+	for (i = 0; i < ps->n; i++) {
+		const struct profile *p = &ps->p[i];
+
+		for (j = 0; j < 4; j++) {
+			for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+				/* Every fourth request of a profile without
+				 * SAN names: no names; some subjects empty. */
+				memset(r, 0, sizeof(*r));
+				memset(&plan, 0, sizeof(plan));
+				fe_snprintf(r->id, sizeof(r->id), "t-%zu-%zu-%zu",
+				    i, j, k);
+				if (k % 3 != 0 || p->subject_required != 0) {
+					r->subject[r->nsubject].attr = SA_CN;
+					dns_name(r->subject[r->nsubject++].value,
+					    1 + (k * 7) % 64, seed);
+				}
+				if (k % 2 == 0) {
+					r->subject[r->nsubject].attr = SA_C;
+					fe_snprintf(r->subject[r->nsubject++].value,
+					    REQ_VALUE_MAX, "NL");
+					r->subject[r->nsubject].attr = SA_O;
+					fe_snprintf(r->subject[r->nsubject++].value,
+					    REQ_VALUE_MAX, "Ex\xc3\xa4mple %zu", k);
+				}
+				if (k % 5 == 1) {
+					r->subject[r->nsubject].attr =
+					    SA_EMAIL_ADDRESS;
+					fe_snprintf(r->subject[r->nsubject++].value,
+					    REQ_VALUE_MAX, "m%zu@example.org", k);
+				}
+				if (k % 4 != 3 || p->require_names) {
+					dns_name(r->names[0].value, lens[k], seed);
+					plan.names.dns[plan.names.ndns++] =
+					    r->names[0].value;
+					r->nnames = 1;
+					for (m = 0; m < k % 3; m++) {
+						fe_snprintf(r->names[r->nnames].value,
+						    REQ_VALUE_MAX, "%s",
+						    dnsl[m % 2]);
+						plan.names.dns[plan.names.ndns++] =
+						    r->names[r->nnames++].value;
+					}
+					if (k % 5 == 2) {
+						r->names[r->nnames++].type = NT_IP;
+						memcpy(plan.names.ip[0],
+						    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0"
+						    "\0\0\0\0\x01", 16);
+						plan.names.iplen[0] =
+						    k % 2 ? 16 : 4;
+						plan.names.nip = 1;
+					}
+					if (k % 5 == 1) {
+						fe_snprintf(r->names[r->nnames].value,
+						    REQ_VALUE_MAX,
+						    "m%zu@example.org", k);
+						r->names[r->nnames].type =
+						    NT_EMAIL;
+						plan.names.email[
+						    plan.names.nemail++] =
+						    r->names[r->nnames++].value;
+					}
+				}
+				plan.pub = sk[(k + j) % 5];
+				plan.not_before = 1700000000 + (int64_t)k * 977;
+				plan.not_after = k % 7 == 0 ? 2600000000LL +
+				    (int64_t)k : plan.not_before + 86400 * 90 - 1;
+				if (k % 6 == 5)
+					plan.crl_url = k % 12 == 5 ?
+					    "http://crl.example.org/p/1.crl" :
+					    "http://crl.example.org/p/2.crl";
+				serial_random(serial, &slen);
+				if (k % 4 == 1)
+					serial[0] = 0;
+				if (k % 4 == 2)
+					serial[0] |= 0x80;
+				if (k % 8 == 3)
+					memset(serial, 0, 10);
+				compare_one(c, p, &ti[j], r, &plan, serial,
+				    slen, j == 2);
+				seed += 3;
+			}
+		}
+	}
+	/* A serial of zero and a locked issuer fail the same way. */
+	memset(serial, 0, sizeof(serial));
+	compare_one(c, &ps->p[0], &ti[0], r, &plan, serial, SERIAL_MAX,
+	    false);
+	ti[0].iss.key = NULL;
+	compare_one(c, &ps->p[0], &ti[0], r, &plan, serial, SERIAL_MAX,
+	    false);
+	for (i = 0; i < 4; i++)
+		X509_free(ti[i].iss.cert);
+	for (i = 0; i < 5; i++)
+		EVP_PKEY_free(sk[i]);
+	issue_cache_free(c);
+	conf_free(conf);
+	free(ps);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -256,6 +539,7 @@ main(void)
 		cmocka_unit_test(rsa_chosen_numbers),
 		cmocka_unit_test(ec_keys),
 		cmocka_unit_test(other_keys),
+		cmocka_unit_test(template_matches_x509),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
