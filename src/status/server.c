@@ -180,6 +180,8 @@ struct cache {
 	char *crl_json;
 };
 
+struct srv;
+
 struct status {
 	const struct status_conf *c;
 	struct statusdb *db;
@@ -193,7 +195,7 @@ struct status {
 	pthread_rwlock_t cachelock;
 	struct cache *cache;
 	volatile int dirty;
-	struct MHD_Daemon *pub, *adm;
+	struct srv *pub, *adm;
 };
 
 static uint64_t
@@ -1822,37 +1824,138 @@ parse_addr(const char *spec, struct sockaddr_storage *ss, struct fe_err *err)
 	return 0;
 }
 
-static struct MHD_Daemon *
+/*
+ * A listening address: one libmicrohttpd daemon per thread, each with its
+ * own epoll loop and no listening socket of its own, and one thread that
+ * accepts and hands the connections to the daemons in turn.  With
+ * libmicrohttpd's own thread pool every worker races to accept, and the
+ * connections of a burst land unevenly (under 50 keep-alive connections
+ * one of two workers did 62 % of the work); in turn, the workers carry the
+ * same number of connections and so the same load.
+ */
+#define SRV_MAX_THREADS 64
+
+struct srv {
+	struct MHD_Daemon *d[SRV_MAX_THREADS];
+	unsigned n, next;
+	int lfd;
+	pthread_t acceptor;
+	bool has_acceptor;
+	atomic_bool stopping;
+};
+
+static void *
+srv_accept(void *arg)
+{
+	struct srv *v = arg;
+	struct sockaddr_storage ca;
+	socklen_t cl;
+	int fd;
+
+	for (;;) {
+		cl = sizeof(ca);
+		fd = accept4(v->lfd, (struct sockaddr *)&ca, &cl,
+		    SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (atomic_load(&v->stopping))
+				break;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				usleep(10 * 1000);   /* let some close */
+			else if (errno != EINTR && errno != ECONNABORTED &&
+			    errno != EPROTO && errno != EAGAIN)
+				break;
+			continue;
+		}
+		/* closes fd itself when it cannot take it */
+		(void)MHD_add_connection(v->d[v->next], fd,
+		    (const struct sockaddr *)&ca, cl);
+		v->next = (v->next + 1) % v->n;
+	}
+	return NULL;
+}
+
+static void
+srv_stop(struct srv *v)
+{
+	unsigned i;
+
+	if (v == NULL)
+		return;
+	atomic_store(&v->stopping, true);
+	if (v->lfd >= 0)
+		(void)shutdown(v->lfd, SHUT_RDWR);   /* wakes accept4 */
+	if (v->has_acceptor)
+		pthread_join(v->acceptor, NULL);
+	if (v->lfd >= 0)
+		close(v->lfd);
+	for (i = 0; i < v->n; i++)
+		if (v->d[i] != NULL)
+			MHD_stop_daemon(v->d[i]);
+	free(v);
+}
+
+static struct srv *
 start(struct status *s, const char *addr, unsigned threads,
     MHD_AccessHandlerCallback h, struct fe_err *err)
 {
 	struct sockaddr_storage ss;
-	struct MHD_Daemon *d;
+	struct srv *v;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-	    MHD_USE_TURBO;
+	    MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+	int one = 1;
+	unsigned i;
 
 	if (parse_addr(addr, &ss, err) != 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, 0, NULL, NULL, h, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    /* 0 and 1 both mean the one internal thread */
-	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
-	    MHD_OPTION_CONNECTION_LIMIT, 4096u,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-	    /* libmicrohttpd zeroes a connection's whole pool after every
-	     * request: 16 KiB instead of its 32 KiB still holds any request
-	     * line and headers an OCSP client sends (RFC 5019 GETs are under
-	     * 255 bytes), and halves that cost */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STATUS_CONN_POOL,
-	    MHD_OPTION_NOTIFY_COMPLETED, conn_done, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-	    MHD_OPTION_END);
-	if (d == NULL)
-		fe_err_set(err, "%s: cannot listen (in use, or not an address "
-		    "of this host)", addr);
-	return d;
+	if (threads < 1)
+		threads = 1;
+	if (threads > SRV_MAX_THREADS)
+		threads = SRV_MAX_THREADS;
+	v = fe_calloc(1, sizeof(*v));
+	v->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (v->lfd < 0 ||
+	    setsockopt(v->lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) != 0 ||
+	    bind(v->lfd, (struct sockaddr *)&ss, ss.ss_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) != 0 ||
+	    listen(v->lfd, 1024) != 0) {
+		fe_err_set(err, "%s: cannot listen (%s: in use, or not an "
+		    "address of this host)", addr, strerror(errno));
+		srv_stop(v);
+		return NULL;
+	}
+	for (i = 0; i < threads; i++) {
+		v->d[i] = MHD_start_daemon(flags, 0, NULL, NULL, h, s,
+		    MHD_OPTION_CONNECTION_LIMIT, 4096u / threads,
+		    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		    /* libmicrohttpd zeroes a connection's whole pool after
+		     * every request: 16 KiB instead of its 32 KiB still
+		     * holds any request line and headers an OCSP client
+		     * sends (RFC 5019 GETs are under 255 bytes), and halves
+		     * that cost */
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)STATUS_CONN_POOL,
+		    MHD_OPTION_NOTIFY_COMPLETED, conn_done, NULL,
+		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+		    MHD_OPTION_END);
+		if (v->d[i] == NULL) {
+			fe_err_set(err, "%s: cannot start the HTTP server "
+			    "(libmicrohttpd)", addr);
+			srv_stop(v);
+			return NULL;
+		}
+		v->n = i + 1;
+	}
+	if (pthread_create(&v->acceptor, NULL, srv_accept, v) != 0) {
+		fe_err_set(err, "%s: cannot start the accepting thread", addr);
+		srv_stop(v);
+		return NULL;
+	}
+	v->has_acceptor = true;
+	return v;
 }
 
 /* Rebuild the cache from the store and swap it in; refreshlock held (the
@@ -1954,7 +2057,7 @@ serve_stateless(struct status *s, volatile int *stop, struct fe_err *err)
 	while (!*stop)
 		usleep(200 * 1000);
 	log_event(s, "stop", "stopping");
-	MHD_stop_daemon(s->pub);
+	srv_stop(s->pub);
 	s->pub = NULL;
 	return 0;
 }
@@ -1981,7 +2084,8 @@ status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 		return FE_EIO;
 	if (s->c->admin[0] != '\0' && (s->adm = start(s, s->c->admin, 1,
 	    adm_handler, err)) == NULL) {
-		MHD_stop_daemon(s->pub);
+		srv_stop(s->pub);
+		s->pub = NULL;
 		return FE_EIO;
 	}
 	log_event(s, "start", "serving on %s (admin %s)", s->c->listen,
@@ -2032,9 +2136,8 @@ status_serve(struct status *s, volatile int *stop, struct fe_err *err)
 		}
 	}
 	log_event(s, "stop", "stopping");
-	if (s->adm != NULL)
-		MHD_stop_daemon(s->adm);
-	MHD_stop_daemon(s->pub);
+	srv_stop(s->adm);
+	srv_stop(s->pub);
 	s->adm = s->pub = NULL;
 	return 0;
 }
