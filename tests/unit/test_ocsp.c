@@ -37,27 +37,12 @@ static X509 *
 mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
     long serial, int kind)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
+	X509 *x = tx_cert_begin(cn, pk, iss, serial, T0 - 86400,
+	    T0 + 3650L * 86400);
 	ASN1_NULL *nul;
 
-	assert_non_null(x);
-	assert_int_equal(X509_set_version(x, 2), 1);
-	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial),
-	    1);
-	assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0), 1);
-	assert_int_equal(X509_set_subject_name(x, n), 1);
-	assert_int_equal(X509_set_issuer_name(x, iss != NULL ?
-	    X509_get_subject_name(iss) : n), 1);
-	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), T0 - 86400));
-	assert_non_null(X509_time_adj_ex(X509_getm_notAfter(x), 3650, 0,
-	    NULL));
-	assert_int_equal(X509_set_pubkey(x, pk), 1);
 	if (iss == NULL)
 		iss = x;
-	add_ext(x, iss, NID_subject_key_identifier, "hash");
-	add_ext(x, iss, NID_authority_key_identifier, "keyid");
 	switch (kind) {
 	case 0: /* CA */
 		add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
@@ -77,7 +62,6 @@ mk_cert(const char *cn, EVP_PKEY *pk, X509 *iss, EVP_PKEY *iss_key,
 		break;
 	}
 	assert_true(X509_sign(x, iss_key, EVP_sha256()) > 0);
-	X509_NAME_free(n);
 	return x;
 }
 
