@@ -138,9 +138,6 @@ stop() {
 	for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
 	PIDS=("${keep[@]}")
 }
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # wait_listen PORT PID: until something listens on PORT (without
 # connecting: a connection without a request makes openssl ocsp spin).
 wait_listen() {

@@ -20,6 +20,7 @@
 
 #include "lib/buf.h"
 #include "lib/seam.h"
+#include "pki/der.h"
 #include "pki/issue.h"
 #include "pki/keycheck.h"
 #include "pki/names.h"
@@ -627,36 +628,12 @@ put(struct buf *b, const void *p, size_t n, bool *bad)
 		*bad = true;
 }
 
-/* Octets of a tag and DER length for len content octets. */
-static size_t
-hdr_size(size_t len)
-{
-	size_t k = 0;
-
-	if (len < 0x80)
-		return 2;
-	while (k < sizeof(size_t) && (len >> (8 * k)) != 0)
-		k++;
-	return 2 + k;
-}
-
 static void
 put_hdr(struct buf *b, uint8_t tag, size_t len, bool *bad)
 {
-	uint8_t h[10];
-	size_t n = 0, k = 0;
+	uint8_t h[DER_TL_MAX];
 
-	h[n++] = tag;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else {
-		while (k < sizeof(size_t) && (len >> (8 * k)) != 0)
-			k++;
-		h[n++] = (uint8_t)(0x80 | k);
-		while (k-- > 0)
-			h[n++] = (uint8_t)(len >> (8 * k));
-	}
-	put(b, h, n, bad);
+	put(b, h, der_put_tl(h, tag, len), bad);
 }
 
 /* Append i2d output; false when the encoder fails. */
@@ -886,7 +863,7 @@ tmpl_sign(struct tmpl *t, const struct buf *tbs, struct buf *out, bool *bad)
 	/* Certificate: tbsCertificate, signatureAlgorithm, signatureValue
 	 * (a BIT STRING with no unused bits). */
 	put_hdr(out, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, tbs->len +
-	    t->algid.len + hdr_size(siglen + 1) + siglen + 1, bad);
+	    t->algid.len + der_tl_size(siglen + 1) + siglen + 1, bad);
 	put(out, tbs->p, tbs->len, bad);
 	put(out, t->algid.p, t->algid.len, bad);
 	put_hdr(out, V_ASN1_BIT_STRING, siglen + 1, bad);
@@ -1005,7 +982,7 @@ issue_der(struct issue_cache *c, const struct profile *p,
 		goto out;
 	put(&exts, t->tail.p, t->tail.len, &bad);
 	if (exts.len > 0) {             /* [3] EXPLICIT Extensions */
-		put_hdr(&body, 0xa3, hdr_size(exts.len) + exts.len, &bad);
+		put_hdr(&body, 0xa3, der_tl_size(exts.len) + exts.len, &bad);
 		put_hdr(&body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts.len,
 		    &bad);
 		put(&body, exts.p, exts.len, &bad);

@@ -24,6 +24,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
+#include "pki/der.h"
 #include "pki/ocsp.h"
 
 static const char *const hash_names[OCSP_HASH__MAX] = {
@@ -241,43 +242,6 @@ parse_certid(const char *name, OCSP_CERTID *cid, struct ocsp_certid *id,
 	memcpy(id->serial, s, (size_t)n);
 	id->serial_len = (size_t)n;
 	return 0;
-}
-
-/*
- * One strict-DER TLV with tag `tag` at *p (before end): its value in *v,
- * *vlen, and *p moved past it.  Definite lengths of at most two octets in
- * their shortest form only; false for anything else.
- */
-static bool
-der_take(const uint8_t **p, const uint8_t *end, uint8_t tag,
-    const uint8_t **v, size_t *vlen)
-{
-	const uint8_t *q = *p;
-	size_t n;
-
-	if (end - q < 2 || q[0] != tag)
-		return false;
-	n = q[1];
-	q += 2;
-	if (n == 0x81) {
-		if (end - q < 1 || q[0] < 0x80)
-			return false;
-		n = q[0];
-		q++;
-	} else if (n == 0x82) {
-		if (end - q < 2 || q[0] == 0)
-			return false;
-		n = (size_t)q[0] << 8 | q[1];
-		q += 2;
-	} else if (n >= 0x80) {
-		return false;
-	}
-	if ((size_t)(end - q) < n)
-		return false;
-	*v = q;
-	*vlen = n;
-	*p = q + n;
-	return true;
 }
 
 /* The content of a SEQUENCE that must fill [*p, end) exactly. */

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "lib/seam.h"
+#include "pki/der.h"
 #include "pki/tsa.h"
 
 /* Serial numbers: 128 random bits (RFC 3161 2.4.2 allows up to 160). */
@@ -561,33 +562,6 @@ out:
 	return rc;
 }
 
-/* DER tag and length (definite, short or long form) at p; returns the
- * number of bytes written.  len is at most 0xffff here. */
-static size_t
-put_tl(uint8_t *p, uint8_t tag, size_t len)
-{
-	p[0] = tag;
-	if (len < 0x80) {
-		p[1] = (uint8_t)len;
-		return 2;
-	}
-	if (len <= 0xff) {
-		p[1] = 0x81;
-		p[2] = (uint8_t)len;
-		return 3;
-	}
-	p[1] = 0x82;
-	p[2] = (uint8_t)(len >> 8);
-	p[3] = (uint8_t)len;
-	return 4;
-}
-
-static size_t
-tl_len(size_t len)
-{
-	return len < 0x80 ? 2 : len <= 0xff ? 3 : 4;
-}
-
 /*
  * TimeStampResp ::= SEQUENCE { status PKIStatusInfo } where
  * PKIStatusInfo ::= SEQUENCE { status INTEGER, statusString SEQUENCE OF
@@ -633,25 +607,27 @@ tsa_resp_reject(int fail_info, const char *text, uint8_t **der, size_t *len,
 	bits[0] = (uint8_t)(7 - fail_info % 8);
 	bits[nbits] = (uint8_t)(0x80 >> (fail_info % 8));
 
-	seqof = tl > 0 ? tl_len(tl + tl_len(tl)) + tl_len(tl) + tl : 0;
+	seqof = tl > 0 ? der_tl_size(tl + der_tl_size(tl)) +
+	    der_tl_size(tl) + tl : 0;
 	info = 3 + seqof + 2 + nbits + 1;
-	total = tl_len(tl_len(info) + info) + tl_len(info) + info;
+	total = der_tl_size(der_tl_size(info) + info) + der_tl_size(info) +
+	    info;
 	buf = OPENSSL_malloc(total);
 	if (buf == NULL)
 		fe_fatal("out of memory (%zu bytes)", total);
 	p = buf;
-	p += put_tl(p, 0x30, tl_len(info) + info);
-	p += put_tl(p, 0x30, info);
+	p += der_put_tl(p, 0x30, der_tl_size(info) + info);
+	p += der_put_tl(p, 0x30, info);
 	*p++ = 0x02;                     /* status INTEGER rejection(2) */
 	*p++ = 0x01;
 	*p++ = TS_STATUS_REJECTION;
 	if (tl > 0) {
-		p += put_tl(p, 0x30, tl_len(tl) + tl);
-		p += put_tl(p, 0x0c, tl);
+		p += der_put_tl(p, 0x30, der_tl_size(tl) + tl);
+		p += der_put_tl(p, 0x0c, tl);
 		memcpy(p, t, tl);
 		p += tl;
 	}
-	p += put_tl(p, 0x03, nbits + 1);
+	p += der_put_tl(p, 0x03, nbits + 1);
 	memcpy(p, bits, nbits + 1);
 	p += nbits + 1;
 	/* Defensive: what we wrote is one TimeStampResp to OpenSSL. */
