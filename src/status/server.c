@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1710,6 +1711,9 @@ list_request(const char *id, void *arg)
 	return buf_printf(arg, "%s\n", id) < 0 ? FE_EINVAL : 0;
 }
 
+static unsigned srv_threads(const struct srv *v);
+static unsigned srv_conns(struct srv *v, unsigned i);
+
 static enum MHD_Result
 adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1723,19 +1727,21 @@ adm_handler(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/stats") == 0) {
-		char txt[ST__MAX * 48];
-		size_t k, off = 0;
-		int w;
+		struct buf out;
+		enum MHD_Result ret;
+		unsigned k;
 
-		for (k = 0; k < ST__MAX; k++) {
-			w = snprintf(txt + off, sizeof(txt) - off, "%s %llu\n",
-			    stat_names[k],
+		buf_init(&out, 64 * 1024);
+		for (k = 0; k < ST__MAX; k++)
+			(void)buf_printf(&out, "%s %llu\n", stat_names[k],
 			    (unsigned long long)stat_sum((enum stat_kind)k));
-			if (w > 0 && (size_t)w < sizeof(txt) - off)
-				off += (size_t)w;
-		}
-		return send_bytes(conn, MHD_HTTP_OK, txt, off,
+		for (k = 0; s->pub != NULL && k < srv_threads(s->pub); k++)
+			(void)buf_printf(&out, "http.thread.%u.connections "
+			    "%u\n", k, srv_conns(s->pub, k));
+		ret = send_bytes(conn, MHD_HTTP_OK, out.p, out.len,
 		    "text/plain; charset=utf-8", "no-store");
+		buf_free(&out);
+		return ret;
 	}
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/requests") == 0) {
 		struct buf out;
@@ -1827,22 +1833,90 @@ parse_addr(const char *spec, struct sockaddr_storage *ss, struct fe_err *err)
 /*
  * A listening address: one libmicrohttpd daemon per thread, each with its
  * own epoll loop and no listening socket of its own, and one thread that
- * accepts and hands the connections to the daemons in turn.  With
- * libmicrohttpd's own thread pool every worker races to accept, and the
- * connections of a burst land unevenly (under 50 keep-alive connections
- * one of two workers did 62 % of the work); in turn, the workers carry the
- * same number of connections and so the same load.
+ * accepts and hands the connections to the daemons.  With libmicrohttpd's
+ * own thread pool every worker races to accept, and the connections of a
+ * burst land unevenly (under 50 keep-alive connections one of two workers
+ * did 62 % of the work).
+ *
+ * A new connection goes to daemon (the CPU that received its packets,
+ * SO_INCOMING_CPU) modulo the number of daemons: the connections one
+ * client thread or one NIC queue drives are then served by one thread,
+ * and each request does not wake a thread on another core.  On two cores
+ * under wrk, handing connections out in turn instead cost a quarter of
+ * the rate and doubled p99 (docs/status.md).  So that one busy CPU cannot
+ * pile every connection on one thread, a daemon that already has more
+ * than twice the connections of the least busy one, plus SRV_SLACK, is
+ * passed over for that one; without SO_INCOMING_CPU, the daemons take
+ * turns.
  */
 #define SRV_MAX_THREADS 64
+#define SRV_SLACK 8
 
 struct srv {
 	struct MHD_Daemon *d[SRV_MAX_THREADS];
+	atomic_uint conns[SRV_MAX_THREADS];   /* open, per daemon */
 	unsigned n, next;
 	int lfd;
 	pthread_t acceptor;
 	bool has_acceptor;
 	atomic_bool stopping;
 };
+
+/* Counts a daemon's open connections (cls: its v->conns[i]). */
+static void
+srv_notify(void *cls, struct MHD_Connection *c, void **sock_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	atomic_uint *n = cls;
+
+	(void)c;
+	(void)sock_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(n, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(n, 1);
+}
+
+static unsigned
+srv_threads(const struct srv *v)
+{
+	return v->n;
+}
+
+static unsigned
+srv_conns(struct srv *v, unsigned i)
+{
+	return atomic_load(&v->conns[i]);
+}
+
+/* The daemon for a new connection on fd: see above. */
+static unsigned
+srv_pick(struct srv *v, int fd)
+{
+	socklen_t len = sizeof(int);
+	unsigned i, k, least = 0, cmin = UINT_MAX, c;
+	int cpu = -1;
+
+	if (v->n == 1)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &len) == 0 &&
+	    cpu >= 0) {
+		k = (unsigned)cpu % v->n;
+	} else {
+		k = v->next;
+		v->next = (v->next + 1) % v->n;
+	}
+	for (i = 0; i < v->n; i++) {
+		c = srv_conns(v, i);
+		if (c < cmin) {
+			cmin = c;
+			least = i;
+		}
+	}
+	if (srv_conns(v, k) > 2 * cmin + SRV_SLACK)
+		k = least;
+	return k;
+}
 
 static void *
 srv_accept(void *arg)
@@ -1868,9 +1942,8 @@ srv_accept(void *arg)
 			continue;
 		}
 		/* closes fd itself when it cannot take it */
-		(void)MHD_add_connection(v->d[v->next], fd,
+		(void)MHD_add_connection(v->d[srv_pick(v, fd)], fd,
 		    (const struct sockaddr *)&ca, cl);
-		v->next = (v->next + 1) % v->n;
 	}
 	return NULL;
 }
@@ -1928,6 +2001,7 @@ start(struct status *s, const char *addr, unsigned threads,
 		return NULL;
 	}
 	for (i = 0; i < threads; i++) {
+		atomic_init(&v->conns[i], 0);
 		v->d[i] = MHD_start_daemon(flags, 0, NULL, NULL, h, s,
 		    MHD_OPTION_CONNECTION_LIMIT, 4096u / threads,
 		    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
@@ -1939,6 +2013,7 @@ start(struct status *s, const char *addr, unsigned threads,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		    (size_t)STATUS_CONN_POOL,
 		    MHD_OPTION_NOTIFY_COMPLETED, conn_done, NULL,
+		    MHD_OPTION_NOTIFY_CONNECTION, srv_notify, &v->conns[i],
 		    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 		    MHD_OPTION_END);
 		if (v->d[i] == NULL) {

@@ -216,6 +216,39 @@ got="$(( $(stat ocsp.cached) - c0 )) $(( $(stat ocsp.malformed) - m0 )) $(( $(st
 check "GET /stats counts what was served: 3 pre-signed answers, 1 malformedRequest, 1 CRL, 1 HTTP error (a PUT) (got $got)" \
 	test "$got" = "3 1 1 1"
 
+# --- connections spread over the serving threads (docs/status.md) --------
+# 30 keep-alive connections from one process pinned to one CPU: steering by
+# incoming CPU alone would put them all on one thread; no thread may carry
+# more than twice the least busy one's plus 8 (+1 for the one being added).
+conns() { curl -s "$ADM/stats" | awk '$1 ~ /^http\.thread\.[0-9]+\.connections$/ { printf "%s ", $2 }'; }
+cat >hold.py <<'EOF'
+import socket, sys, time
+port, n, req = int(sys.argv[1]), int(sys.argv[2]), open(sys.argv[3], "rb").read()
+head = ("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request"
+        "\r\nContent-Length: %d\r\n\r\n" % len(req)).encode()
+held = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(head + req)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += s.recv(65536)
+    assert got.startswith(b"HTTP/1.1 200"), got[:40]
+    held.append(s)
+print("held", flush=True)
+sys.stdin.read()
+EOF
+coproc HOLD { taskset -c 0 $PY hold.py "$PORT" 30 c2.req.der; }
+read -r line <&"${HOLD[0]}"
+spread=$(conns)
+check "30 connections from one CPU are all counted, on both threads, none over 2 x least + 9 (got: $spread)" \
+	bash -c "echo '$spread' | awk '{ s = \$1 + \$2; mx = \$1 > \$2 ? \$1 : \$2; mn = \$1 < \$2 ? \$1 : \$2 }
+	    END { exit !(NF == 2 && s == 30 && mn > 0 && mx <= 2 * mn + 9) }'"
+eval "exec ${HOLD[1]}>&-"
+wait "$HOLD_PID" 2>/dev/null
+for i in $(seq 50); do [ "$(conns)" = "0 0 " ] && break; sleep 0.1; done
+check "closed connections leave the counts (got: $(conns))" test "$(conns)" = "0 0 "
+
 # --- bundles while serving: revocation reaches OCSP; forged and stale refused
 s2=$(serial c2.pem)
 sig revoke "$s2" cessationOfOperation >/dev/null
