@@ -37,10 +37,13 @@
 #     at least as many successful ones as wrk received.  Before each run a sample of answers is checked in full
 #     (status, serial, good/revoked, signature) with `ocspgen.py check`;
 #     a server that fails it is not timed.
-#     The ceiling, run first: build/bench/canned, libmicrohttpd (the
-#     server library of fe-status) on 2 threads answering everything with
-#     one pre-signed response, loaded the same way: what wrk, status.lua
-#     and the HTTP library allow on these cores.
+#     The issue's reference, run first: build/bench/canned,
+#     libmicrohttpd (the server library of fe-status) with its own pool
+#     of 2 threads answering everything with one pre-signed response,
+#     loaded the same way: what wrk, status.lua and the HTTP library, used
+#     plainly, allow on these cores.  Not a ceiling: fe-status hands each
+#     connection to the thread of the CPU that received it (docs/status.md)
+#     and so outruns it.
 #  4. fe-status, when $FE_BIN/fe-status exists: `request` makes its
 #     delegated keys and signing requests, fe-signer signs them, one PEM
 #     bundle (sub-roots, the issued certificates, the responder
@@ -310,7 +313,7 @@ sig sign -o "$WORK/ocsp/resp.pem" "$WORK/ocsp/resp.req" 2>"$WORK/resp.sign" ||
 echo "# OCSP inputs: $(cat "$WORK/ocspgen.out"); setup took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s"
 echo
 
-# ---- 2. the ceiling: libmicrohttpd with one canned OCSP response
+# ---- 2. the reference: libmicrohttpd with one canned OCSP response
 sed -n 2p "$WORK/ocsp/cfssl.txt" | base64 -d >"$WORK/ocsp/canned.der"
 port=$(free_port)
 start "$WORK/canned.log" "$FE_BENCH/canned" "$port" 2 "$WORK/ocsp/canned.der"
@@ -323,7 +326,7 @@ else
 	fail "build/bench/canned did not start"; sed 's/^/#   /' "$WORK/canned.log"
 fi
 stop "$pid"
-echo "#   (canned: build/bench/canned, libmicrohttpd, 2 threads, the same $(stat -c %s "$WORK/ocsp/canned.der")-byte response to everything: the ceiling of wrk, status.lua and the HTTP library here; \"plain\": without status.lua's per-answer check in wrk (see the verdict))"
+echo "#   (canned: build/bench/canned, libmicrohttpd, 2 threads, the same $(stat -c %s "$WORK/ocsp/canned.der")-byte response to everything with libmicrohttpd's own thread pool: the issue's reference for wrk, status.lua and the HTTP library here; \"plain\": without status.lua's per-answer check in wrk (see the verdict))"
 
 # ---- 3. openssl ocsp, a fresh responder for every run
 for mode in "POST c1" "POST c50" "GET c50" "POST c50 plain"; do
@@ -491,7 +494,7 @@ else
 		echo "the goal in these peers' terms: $GOAL_RPS/s is $(awk -v o="$o" -v g="$GOAL_RPS" 'BEGIN { printf "%.1f", g / o }')x openssl ocsp; ${GOAL_X_CFSSL}x cfssl is $(awk -v c="$c" -v x="$GOAL_X_CFSSL" 'BEGIN { printf "%.0f", c * x }')/s"
 	k=${RPS["canned (MHD)|POST c50"]:-}
 	[ -n "$k" ] &&
-		echo "the ceiling here (canned, POST c50): $(printf '%.0f' "$k")/s, $(awk -v k="$k" -v g="$GOAL_RPS" 'BEGIN { printf "%.2f", k / g }')x the goal's $GOAL_RPS/s"
+		echo "the reference here (canned, POST c50): $(printf '%.0f' "$k")/s, $(awk -v k="$k" -v g="$GOAL_RPS" 'BEGIN { printf "%.2f", k / g }')x the goal's $GOAL_RPS/s"
 fi
 echo "srv CPU s: user + system time of the server's processes (and redis-server's for fe-status+redis) during the run; resp/CPU s: responses per second of it,"
 echo "which the machine's other load changes less than responses/s (the load average is above)"
