@@ -54,8 +54,8 @@ static const char *const sql[S__MAX] = {
 	[S_REVOCATION_GET] = "SELECT reason FROM revocation WHERE serial = ?",
 	[S_META_GET] = "SELECT v FROM meta WHERE k = ?",
 	[S_META_SET] = "UPDATE meta SET v = ? WHERE k = ?",
-	[S_PART_COUNT] = "SELECT count(*) FROM cert WHERE issuer = ? AND "
-	    "crl_part > 0",
+	[S_PART_COUNT] = "SELECT coalesce((SELECT n FROM part_count WHERE "
+	    "issuer = ?), 0)",
 	[S_CRL_PARTS] = "SELECT coalesce(max(crl_part), 0), "
 	    "coalesce(sum(crl_part = 0), 0) FROM cert WHERE issuer = ?",
 	[S_REVOKED_PART] = "SELECT r.serial, r.revoked_at, r.reason FROM "
@@ -102,6 +102,23 @@ static const char *const migrations[] = {
 	" SELECT issuer, number, 0, this_update, next_update, der FROM crl;"
 	"DROP TABLE crl;"
 	"ALTER TABLE crl3 RENAME TO crl;",
+	/* 4: how many certificates of each issuer have a CRL part, kept by a
+	 * trigger, so that the part of the next one is one look-up instead
+	 * of a count over all the issuer's certificates (half a second per
+	 * issuance at 160,000) */
+	"CREATE TABLE part_count ("
+	" issuer TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+	"INSERT INTO part_count (issuer, n)"
+	" SELECT issuer, count(*) FROM cert WHERE crl_part > 0 GROUP BY issuer;"
+	"CREATE TRIGGER cert_part_count AFTER INSERT ON cert"
+	" WHEN NEW.crl_part > 0 BEGIN"
+	" INSERT INTO part_count (issuer, n) VALUES (NEW.issuer, 1)"
+	" ON CONFLICT (issuer) DO UPDATE SET n = n + 1;"
+	" END;"
+	"CREATE TRIGGER cert_part_count_del AFTER DELETE ON cert"
+	" WHEN OLD.crl_part > 0 BEGIN"
+	" UPDATE part_count SET n = n - 1 WHERE issuer = OLD.issuer;"
+	" END;",
 };
 
 struct signerdb {
