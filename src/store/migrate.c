@@ -43,6 +43,24 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
 			return FE_EDB;
 		}
 	}
+	/* Migrations run with foreign keys off, so that a table can be
+	 * rebuilt (https://sqlite.org/lang_altertable.html#otheralter);
+	 * nothing is committed that breaks one. */
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		fail(db, path, "checking foreign keys", err);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return FE_EDB;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		fe_err_code(err, FE_EDB, "%s: migrating schema to version %d "
+		    "would break a foreign key (table %s); nothing changed",
+		    path, target, (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return FE_EDB;
+	}
+	sqlite3_finalize(st);
 	fe_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
 	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -70,7 +88,7 @@ sql_open(const char *path, const char *who, const char *const *migrations,
 	}
 	sqlite3_busy_timeout(db, busy_ms);
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		rc = fe_err_code(err, FE_EDB, "%s: setting WAL mode: %s", path,
 		    sqlite3_errmsg(db));
@@ -78,6 +96,13 @@ sql_open(const char *path, const char *who, const char *const *migrations,
 		return rc;
 	}
 	if ((rc = sql_migrate(db, path, who, migrations, n, err)) != 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	if (sqlite3_exec(db, "PRAGMA foreign_keys=ON;", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		rc = fe_err_code(err, FE_EDB, "%s: turning on foreign keys: %s",
+		    path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return rc;
 	}

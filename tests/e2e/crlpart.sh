@@ -43,15 +43,19 @@ cp -a A M
 check "the copy's store taken back to schema 3" $PY -c "
 import sqlite3
 db = sqlite3.connect('M/signer.db')
-db.executescript('DROP TRIGGER cert_part_count; DROP TRIGGER cert_part_count_del; DROP TABLE part_count; PRAGMA user_version = 3;')
+db.executescript('DROP TRIGGER cert_part_count; DROP TRIGGER cert_part_count_del; DROP TABLE part_count; DROP TRIGGER cert_issuer_seen; DROP TABLE cert_issuer; CREATE INDEX cert_serial ON cert(serial); PRAGMA user_version = 3;')
 db.commit()"
 for i in 6 7; do
 	request "p-$i" tls-server a.csr "dns: host$i.example.org" "days: 30" >r$i.req
 	fe-signer -c M/signer.ini $S sign -o c$i.pem r$i.req 2>/dev/null
 done
-check "after the migration to schema 4, the 6th certificate is in part 3 and the 7th in part 4" bash -c "
+check "after the migrations to schema 5, the 6th certificate is in part 3 and the 7th in part 4" bash -c "
 	$(declare -f cdp)
 	test \"\$(cdp c6.pem)\" = $BASE/3.crl && test \"\$(cdp c7.pem)\" = $BASE/4.crl"
+check "a certificate from before the migration is found by its serial alone and revoked" \
+	fe-signer -c M/signer.ini $S revoke "$(serial c1.pem)" keyCompromise
+refuses "an unknown serial is refused by name after the migration" "serial 0abc: no certificate with this serial" \
+	fe-signer -c M/signer.ini $S revoke 0ABC keyCompromise
 check "a certificate of an unpartitioned sub-root keeps the plain crl_url" bash -c "
 	$(declare -f cdp request)
 	newcsr() { :; }
