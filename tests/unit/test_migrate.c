@@ -1,0 +1,238 @@
+/* test_migrate.c - forward schema migration (src/store/migrate.c): a new
+ * store gets every version; a newer one is refused; a failing migration,
+ * or one that would break a foreign key, changes nothing; a table rebuild
+ * (which needs foreign keys off) goes through; foreign keys are enforced
+ * once the store is open. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "store/migrate.h"
+
+#define V1 \
+	"CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT UNIQUE);" \
+	"CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER NOT NULL" \
+	" REFERENCES parent(id));" \
+	"INSERT INTO parent VALUES (1, 'a');" \
+	"INSERT INTO child VALUES (10, 1);"
+#define V2 "CREATE TABLE extra (k TEXT PRIMARY KEY);"
+/* SQLite's procedure for a change ALTER TABLE cannot make: drop the
+ * UNIQUE on parent.name by rebuilding parent under child's key */
+#define V3_REBUILD \
+	"CREATE TABLE parent3 (id INTEGER PRIMARY KEY, name TEXT);" \
+	"INSERT INTO parent3 SELECT id, name FROM parent;" \
+	"DROP TABLE parent;" \
+	"ALTER TABLE parent3 RENAME TO parent;"
+#define V3_ORPHAN "DELETE FROM parent WHERE id = 1;"
+#define V3_BROKEN "CREATE TABLE extra (k TEXT);"
+
+static char path[64];
+
+static int
+setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/fe-test-migrate.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[80];
+
+	(void)state;
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static int
+one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static sqlite3 *
+open_at(const char *const *m, size_t n, struct fe_err *err, int *rc)
+{
+	sqlite3 *db = NULL;
+
+	*rc = sql_open(path, "fe-test", m, n, 1000, &db, err);
+	return db;
+}
+
+static void
+new_store_gets_every_version(void **state)
+{
+	const char *const m[] = { V1, V2 };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 2, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM child"), 1);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM extra"), 0);
+	sqlite3_close(db);
+}
+
+static void
+newer_store_is_refused(void **state)
+{
+	const char *const m[] = { V1, V2 };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 2, &err, &rc);
+	assert_int_equal(rc, 0);
+	sqlite3_close(db);
+	db = open_at(m, 1, &err, &rc);
+	assert_null(db);
+	assert_int_equal(rc, FE_EDB);
+	assert_non_null(strstr(err.msg, "schema version 2 is newer than "
+	    "this fe-test knows (1)"));
+}
+
+static void
+foreign_keys_are_on_once_open(void **state)
+{
+	const char *const m[] = { V1 };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 1, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(one_int(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO child VALUES (11, 7)",
+	    NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+}
+
+static void
+rebuilding_a_referenced_table_goes_through(void **state)
+{
+	const char *const m[] = { V1, V2, V3_REBUILD };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 2, &err, &rc);
+	assert_int_equal(rc, 0);
+	sqlite3_close(db);
+	db = open_at(m, 3, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 3);
+	/* the UNIQUE is gone, the row and child's key to it are kept */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO parent VALUES (2, 'a')",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM child c JOIN "
+	    "parent p ON p.id = c.p"), 1);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO child VALUES (12, 9)",
+	    NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+}
+
+static void
+migration_breaking_a_foreign_key_changes_nothing(void **state)
+{
+	const char *const m[] = { V1, V2, V3_ORPHAN };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 2, &err, &rc);
+	assert_int_equal(rc, 0);
+	sqlite3_close(db);
+	db = open_at(m, 3, &err, &rc);
+	assert_null(db);
+	assert_int_equal(rc, FE_EDB);
+	assert_non_null(strstr(err.msg, "migrating schema to version 3 would "
+	    "break a foreign key (table child); nothing changed"));
+	db = open_at(m, 2, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM parent"), 1);
+	sqlite3_close(db);
+}
+
+static void
+failing_migration_changes_nothing(void **state)
+{
+	const char *const m[] = { V1, V2, V3_BROKEN };
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	(void)state;
+	db = open_at(m, 1, &err, &rc);
+	assert_int_equal(rc, 0);
+	sqlite3_close(db);
+	/* 2 and 3 in one transaction: 3 fails, so 2 is not kept either */
+	db = open_at(m, 3, &err, &rc);
+	assert_null(db);
+	assert_int_equal(rc, FE_EDB);
+	assert_non_null(strstr(err.msg, "migrating schema"));
+	db = open_at(m, 1, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'extra'"), 0);
+	sqlite3_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(new_store_gets_every_version,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_store_is_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(foreign_keys_are_on_once_open,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    rebuilding_a_referenced_table_goes_through, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    migration_breaking_a_foreign_key_changes_nothing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    failing_migration_changes_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
