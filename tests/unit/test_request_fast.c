@@ -168,6 +168,25 @@ rsa_and_ec(void **state)
 	}
 }
 
+/* The fixed-prefix EC path (P-256 and P-384, named curve, uncompressed):
+ * many keys, each the key and encoding the ordinary parse gives. */
+static void
+ec_many(void **state)
+{
+	static const char *const curves[] = { "P-256", "P-384" };
+	EVP_PKEY *pk;
+	size_t i, k;
+	(void)state;
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		for (k = 0; k < 40; k++) {
+			pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+			assert_non_null(pk);
+			expect_same_key(pk, false, true);
+			EVP_PKEY_free(pk);
+		}
+	}
+}
+
 static void
 other_types(void **state)
 {
@@ -278,6 +297,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rsa_and_ec),
+		cmocka_unit_test(ec_many),
 		cmocka_unit_test(other_types),
 		cmocka_unit_test(undecodable_key),
 		cmocka_unit_test(refusals),
