@@ -66,6 +66,19 @@ static const char *const sql[S__MAX] = {
 	    "ORDER BY r.serial",
 };
 
+/* Schema 4 and on: part_count follows cert (schema 5 rebuilds cert, which
+ * drops its triggers, and makes them again). */
+#define PART_COUNT_TRIGGERS \
+	"CREATE TRIGGER cert_part_count AFTER INSERT ON cert" \
+	" WHEN NEW.crl_part > 0 BEGIN" \
+	" INSERT INTO part_count (issuer, n) VALUES (NEW.issuer, 1)" \
+	" ON CONFLICT (issuer) DO UPDATE SET n = n + 1;" \
+	" END;" \
+	"CREATE TRIGGER cert_part_count_del AFTER DELETE ON cert" \
+	" WHEN OLD.crl_part > 0 BEGIN" \
+	" UPDATE part_count SET n = n - 1 WHERE issuer = OLD.issuer;" \
+	" END;"
+
 static const char *const migrations[] = {
 	/* 1 */
 	"CREATE TABLE cert ("
@@ -112,15 +125,7 @@ static const char *const migrations[] = {
 	" issuer TEXT PRIMARY KEY, n INTEGER NOT NULL);"
 	"INSERT INTO part_count (issuer, n)"
 	" SELECT issuer, count(*) FROM cert WHERE crl_part > 0 GROUP BY issuer;"
-	"CREATE TRIGGER cert_part_count AFTER INSERT ON cert"
-	" WHEN NEW.crl_part > 0 BEGIN"
-	" INSERT INTO part_count (issuer, n) VALUES (NEW.issuer, 1)"
-	" ON CONFLICT (issuer) DO UPDATE SET n = n + 1;"
-	" END;"
-	"CREATE TRIGGER cert_part_count_del AFTER DELETE ON cert"
-	" WHEN OLD.crl_part > 0 BEGIN"
-	" UPDATE part_count SET n = n - 1 WHERE issuer = OLD.issuer;"
-	" END;",
+	PART_COUNT_TRIGGERS,
 	/* 5: serials and fingerprints are random, so each index on one
 	 * puts every issuance on a page of its own: cert keeps only its
 	 * primary key (issuer, serial), without cert_serial and without
@@ -144,15 +149,7 @@ static const char *const migrations[] = {
 	" ORDER BY rowid;"
 	"DROP TABLE cert;"
 	"ALTER TABLE cert5 RENAME TO cert;"
-	"CREATE TRIGGER cert_part_count AFTER INSERT ON cert"
-	" WHEN NEW.crl_part > 0 BEGIN"
-	" INSERT INTO part_count (issuer, n) VALUES (NEW.issuer, 1)"
-	" ON CONFLICT (issuer) DO UPDATE SET n = n + 1;"
-	" END;"
-	"CREATE TRIGGER cert_part_count_del AFTER DELETE ON cert"
-	" WHEN OLD.crl_part > 0 BEGIN"
-	" UPDATE part_count SET n = n - 1 WHERE issuer = OLD.issuer;"
-	" END;"
+	PART_COUNT_TRIGGERS
 	"CREATE TABLE cert_issuer (issuer TEXT PRIMARY KEY);"
 	"INSERT INTO cert_issuer SELECT DISTINCT issuer FROM cert;"
 	"CREATE TRIGGER cert_issuer_seen AFTER INSERT ON cert BEGIN"

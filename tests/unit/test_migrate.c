@@ -87,6 +87,33 @@ open_at(const char *const *m, size_t n, struct fe_err *err, int *rc)
 	return db;
 }
 
+/* The store brought to version n, and closed. */
+static void
+at_version(const char *const *m, size_t n)
+{
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	db = open_at(m, n, &err, &rc);
+	assert_int_equal(rc, 0);
+	sqlite3_close(db);
+}
+
+/* Opening at version n is refused with a message containing want. */
+static void
+refused_at(const char *const *m, size_t n, const char *want)
+{
+	struct fe_err err;
+	sqlite3 *db;
+	int rc;
+
+	db = open_at(m, n, &err, &rc);
+	assert_null(db);
+	assert_int_equal(rc, FE_EDB);
+	assert_non_null(strstr(err.msg, want));
+}
+
 static void
 new_store_gets_every_version(void **state)
 {
@@ -108,19 +135,11 @@ static void
 newer_store_is_refused(void **state)
 {
 	const char *const m[] = { V1, V2 };
-	struct fe_err err;
-	sqlite3 *db;
-	int rc;
 
 	(void)state;
-	db = open_at(m, 2, &err, &rc);
-	assert_int_equal(rc, 0);
-	sqlite3_close(db);
-	db = open_at(m, 1, &err, &rc);
-	assert_null(db);
-	assert_int_equal(rc, FE_EDB);
-	assert_non_null(strstr(err.msg, "schema version 2 is newer than "
-	    "this fe-test knows (1)"));
+	at_version(m, 2);
+	refused_at(m, 1, "schema version 2 is newer than this fe-test "
+	    "knows (1)");
 }
 
 static void
@@ -149,9 +168,7 @@ rebuilding_a_referenced_table_goes_through(void **state)
 	int rc;
 
 	(void)state;
-	db = open_at(m, 2, &err, &rc);
-	assert_int_equal(rc, 0);
-	sqlite3_close(db);
+	at_version(m, 2);
 	db = open_at(m, 3, &err, &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(one_int(db, "PRAGMA user_version"), 3);
@@ -174,14 +191,9 @@ migration_breaking_a_foreign_key_changes_nothing(void **state)
 	int rc;
 
 	(void)state;
-	db = open_at(m, 2, &err, &rc);
-	assert_int_equal(rc, 0);
-	sqlite3_close(db);
-	db = open_at(m, 3, &err, &rc);
-	assert_null(db);
-	assert_int_equal(rc, FE_EDB);
-	assert_non_null(strstr(err.msg, "migrating schema to version 3 would "
-	    "break a foreign key (table child); nothing changed"));
+	at_version(m, 2);
+	refused_at(m, 3, "migrating schema to version 3 would break a "
+	    "foreign key (table child); nothing changed");
 	db = open_at(m, 2, &err, &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(one_int(db, "PRAGMA user_version"), 2);
@@ -198,14 +210,9 @@ failing_migration_changes_nothing(void **state)
 	int rc;
 
 	(void)state;
-	db = open_at(m, 1, &err, &rc);
-	assert_int_equal(rc, 0);
-	sqlite3_close(db);
+	at_version(m, 1);
 	/* 2 and 3 in one transaction: 3 fails, so 2 is not kept either */
-	db = open_at(m, 3, &err, &rc);
-	assert_null(db);
-	assert_int_equal(rc, FE_EDB);
-	assert_non_null(strstr(err.msg, "migrating schema"));
+	refused_at(m, 3, "migrating schema");
 	db = open_at(m, 1, &err, &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(one_int(db, "PRAGMA user_version"), 1);
