@@ -313,9 +313,9 @@ fast_free(void)
 	fast.ready = false;
 }
 
-/* A public key on group: its generator, which is on the curve. */
+/* A public key on f's curve: its generator, which is on the curve. */
 static EVP_PKEY *
-ec_template(const char *group)
+ec_template(const struct fast_ec *f)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	EVP_PKEY *k = NULL, *pub = NULL;
@@ -324,7 +324,7 @@ ec_template(const char *group)
 	size_t n;
 
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
+	    (char *)f->group, 0);
 	p[1] = OSSL_PARAM_construct_end();
 	if (c == NULL || EVP_PKEY_paramgen_init(c) != 1 ||
 	    EVP_PKEY_CTX_set_params(c, p) != 1 ||
@@ -334,8 +334,7 @@ ec_template(const char *group)
 	c = NULL;
 	/* the generator, uncompressed: from the parameters' encoding */
 	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_EC_GENERATOR,
-	    pt, sizeof(pt), &n) != 1 || (n != 65 && n != 97) ||
-	    pt[0] != 0x04 ||
+	    pt, sizeof(pt), &n) != 1 || n != f->point_len || pt[0] != 0x04 ||
 	    (pub = EVP_PKEY_dup(k)) == NULL ||
 	    EVP_PKEY_set1_encoded_public_key(pub, pt, n) != 1) {
 		EVP_PKEY_free(pub);
@@ -395,7 +394,7 @@ fast_init(void)
 			goto out;
 	}
 	for (i = 0; i < sizeof(fast.ec) / sizeof(fast.ec[0]); i++)
-		if ((fast.ec[i].tmpl = ec_template(fast.ec[i].group)) == NULL)
+		if ((fast.ec[i].tmpl = ec_template(&fast.ec[i])) == NULL)
 			goto out;
 	/* Registered after OpenSSL's own handler, so it runs first. */
 	if (atexit(fast_free) != 0)

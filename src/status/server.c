@@ -1894,7 +1894,7 @@ static unsigned
 srv_pick(struct srv *v, int fd)
 {
 	socklen_t len = sizeof(int);
-	unsigned i, k, least = 0, cmin = UINT_MAX, c;
+	unsigned i, k, least = 0, cmin = UINT_MAX, c, ck = 0;
 	int cpu = -1;
 
 	if (v->n == 1)
@@ -1908,12 +1908,14 @@ srv_pick(struct srv *v, int fd)
 	}
 	for (i = 0; i < v->n; i++) {
 		c = srv_conns(v, i);
+		if (i == k)
+			ck = c;
 		if (c < cmin) {
 			cmin = c;
 			least = i;
 		}
 	}
-	if (srv_conns(v, k) > 2 * cmin + SRV_SLACK)
+	if (ck > 2 * cmin + SRV_SLACK)
 		k = least;
 	return k;
 }

@@ -18,7 +18,7 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
     const char *const *migrations, size_t n, struct fe_err *err)
 {
 	sqlite3_stmt *st;
-	int version, target = (int)n;
+	int version, target = (int)n, rc;
 	char pragma[64];
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
@@ -52,15 +52,24 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return FE_EDB;
 	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		fe_err_code(err, FE_EDB, "%s: migrating schema to version %d "
-		    "would break a foreign key (table %s); nothing changed",
+	switch (sqlite3_step(st)) {
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	case SQLITE_ROW:
+		rc = fe_err_code(err, FE_EDB, "%s: migrating schema to version "
+		    "%d would break a foreign key (table %s); nothing changed",
 		    path, target, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		break;
+	default:
+		rc = fail(db, path, "checking foreign keys", err);
+		break;
+	}
+	sqlite3_finalize(st);
+	if (rc != 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return FE_EDB;
 	}
-	sqlite3_finalize(st);
 	fe_snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
 	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "lib/buf.h"
+#include "lib/mime.h"
 #include "lib/seam.h"
 #include "watch/alert.h"
 
@@ -529,74 +530,6 @@ curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* RFC 5322 section 3.3, always in UTC; day and month names from tables so
- * that no locale can change them. */
-static void
-date_rfc5322(int64_t when, char *out, size_t size)
-{
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
-	};
-	static const char *const months[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-		"Oct", "Nov", "Dec",
-	};
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
-	    tm.tm_mon < 0 || tm.tm_mon > 11)
-		fe_fatal("date_rfc5322: time %lld out of range", (long long)when);
-	fe_snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/*
- * Quoted-printable (RFC 2045 section 6.7) with CRLF line ends: lines of at
- * most 76 characters whatever the alert holds, '=' and every byte outside
- * printable ASCII encoded, trailing white space encoded.  Input lines end
- * with LF (a CR before it is dropped).
- */
-static int
-qp_add(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char tok[4];
-	size_t col = 0, tn;
-	bool eol;
-
-	for (; *p != '\0'; p++) {
-		if (*p == '\r' && p[1] == '\n')
-			continue;
-		if (*p == '\n') {
-			if (buf_add(b, "\r\n", 2) != 0)
-				return -1;
-			col = 0;
-			continue;
-		}
-		eol = p[1] == '\0' || p[1] == '\n' ||
-		    (p[1] == '\r' && p[2] == '\n');
-		if ((*p >= 33 && *p <= 126 && *p != '=') ||
-		    ((*p == ' ' || *p == '\t') && !eol)) {
-			tok[0] = (char)*p;
-			tn = 1;
-		} else {
-			fe_snprintf(tok, sizeof(tok), "=%02X", *p);
-			tn = 3;
-		}
-		if (col + tn > 75) {
-			if (buf_add(b, "=\r\n", 3) != 0)
-				return -1;
-			col = 0;
-		}
-		if (buf_add(b, tok, tn) != 0)
-			return -1;
-		col += tn;
-	}
-	return 0;
-}
-
 /* Recipients: smtp_to, and escalate_to for an escalation, each once. */
 static struct curl_slist *
 mail_rcpts(const struct alert_conf *ac, bool escalation, size_t *n)
@@ -650,7 +583,7 @@ mail_build(const struct alert_conf *ac, const struct alert *a,
 	body_summary = text_clean(a->summary, ALERT_MAX_SUMMARY, CLEAN_LINE);
 	detail = text_clean(a->detail, ALERT_MAX_DETAIL, CLEAN_UTF8);
 	json = alert_json_flags(a, JSON_INDENT(2));
-	date_rfc5322(fe_now_sec(), date, sizeof(date));
+	mime_date(fe_now_sec(), date, sizeof(date));
 	fe_random(rnd, sizeof(rnd));
 	hex_encode(rnd, sizeof(rnd), rnd_hex);
 	if (fe_time_format_sec(a->time, t1) != 0)
@@ -706,7 +639,7 @@ mail_build(const struct alert_conf *ac, const struct alert *a,
 		if (trc == 0)
 			trc = buf_cstr(&t);
 		if (trc == 0)
-			trc = qp_add(m, (const char *)t.p);
+			trc = mime_qp_add(m, (const char *)t.p);
 		buf_free(&t);
 		if (trc != 0)
 			goto out;
@@ -722,24 +655,6 @@ out:
 	free(detail);
 	free(json);
 	return rc;
-}
-
-struct mail_reader {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static size_t
-mail_read(char *dst, size_t size, size_t nitems, void *arg)
-{
-	struct mail_reader *r = arg;
-	size_t n = size * nitems;
-
-	if (n > r->len - r->off)
-		n = r->len - r->off;
-	memcpy(dst, r->p + r->off, n);
-	r->off += n;
-	return n;
 }
 
 static int
@@ -759,7 +674,7 @@ deliver_smtp(const struct alert_conf *ac, const struct alert *a,
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *rcpt;
-	struct mail_reader rd;
+	struct mime_reader rd;
 	struct buf m;
 	size_t nrcpt;
 	CURL *h;
@@ -799,7 +714,7 @@ deliver_smtp(const struct alert_conf *ac, const struct alert *a,
 	SET(CURLOPT_MAIL_FROM, ac->smtp_from);
 	SET(CURLOPT_MAIL_RCPT, rcpt);
 	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, mail_read);
+	SET(CURLOPT_READFUNCTION, mime_read);
 	SET(CURLOPT_READDATA, &rd);
 	SET(CURLOPT_TIMEOUT, (long)ac->timeout);
 	SET(CURLOPT_CONNECTTIMEOUT, (long)ac->timeout);

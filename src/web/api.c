@@ -1490,6 +1490,58 @@ path_id(const char *path, const char *prefix, int64_t *id, const char **rest)
 	return true;
 }
 
+/* Exact-path routes, before a session and with one. */
+static const struct {
+	const char *path;
+	void (*h)(struct web *, sqlite3 *, const struct api_req *,
+	    struct api_resp *);
+} open_routes[] = {
+	{ "/api/signup", h_signup },
+	{ "/api/confirm", h_confirm },
+	{ "/api/login", h_login },
+	{ "/api/password/reset", h_reset },
+	{ "/api/password/new", h_newpw },
+};
+
+static const struct {
+	const char *path;
+	void (*h)(struct web *, sqlite3 *, int64_t, const struct api_req *,
+	    struct api_resp *);
+} member_posts[] = {
+	{ "/api/emails", h_add_email },
+	{ "/api/domains", h_add_domain },
+	{ "/api/assurances", h_assure },
+	{ "/api/requests", h_request },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+h_logout(sqlite3 *db, const struct api_req *rq, struct api_resp *rs)
+{
+	unsigned char h[32];
+	struct fe_err err;
+	int rc;
+
+	token_hash(rq->cookie, h);
+	if ((rc = webdb_exec(db, &err, "DELETE FROM session WHERE "
+	    "token_hash = ?", "b", h, sizeof(h))) < 0) {
+		fail(rs, rc, &err);
+		return;
+	}
+	fe_snprintf(rs->cookie, sizeof(rs->cookie), "fe_session=; "
+	    "Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	rs->status = 200;
+	rs->json = json_pack("{s:b}", "ok", 1);
+}
+
+static bool
+is_download(const char *rest)
+{
+	return strcmp(rest, "cert.pem") == 0 || strcmp(rest, "cert.der") == 0 ||
+	    strcmp(rest, "chain.pem") == 0 || strcmp(rest, "chain.p7b") == 0;
+}
+
 void
 api_handle(struct web *w, const struct api_req *rq, struct api_resp *rs)
 {
@@ -1499,6 +1551,7 @@ api_handle(struct web *w, const struct api_req *rq, struct api_resp *rs)
 	struct fe_err err;
 	int64_t account, id;
 	sqlite3 *db;
+	size_t i;
 	int rc;
 
 	if ((db = web_db(w, &err)) == NULL) {
@@ -1506,135 +1559,71 @@ api_handle(struct web *w, const struct api_req *rq, struct api_resp *rs)
 		return;
 	}
 	/* Before a session. */
-	if (post && strcmp(path, "/api/signup") == 0)
-		{
-		h_signup(w, db, rq, rs);
-		return;
+	for (i = 0; post && i < NELEM(open_routes); i++) {
+		if (strcmp(path, open_routes[i].path) == 0) {
+			open_routes[i].h(w, db, rq, rs);
+			return;
+		}
 	}
-	if (post && strcmp(path, "/api/confirm") == 0)
-		{
-		h_confirm(w, db, rq, rs);
-		return;
-	}
-	if (post && strcmp(path, "/api/login") == 0)
-		{
-		h_login(w, db, rq, rs);
-		return;
-	}
-	if (post && strcmp(path, "/api/password/reset") == 0)
-		{
-		h_reset(w, db, rq, rs);
-		return;
-	}
-	if (post && strcmp(path, "/api/password/new") == 0)
-		{
-		h_newpw(w, db, rq, rs);
-		return;
-	}
-
-	if ((rc = session_of(db, rq->cookie, &account, csrf, &err)) != 0)
-		{
+	if ((rc = session_of(db, rq->cookie, &account, csrf, &err)) != 0) {
 		fail(rs, rc, &err);
 		return;
 	}
-	if (account == 0)
-		{
+	if (account == 0) {
 		api_error(rs, 401, "not logged in (or the session "
 		    "ended): log in first");
 		return;
 	}
 	/* CSRF: every state change of a logged-in member carries the
 	 * session's token in X-CSRF-Token. */
-	if (post) {
-		if (rq->csrf == NULL || rq->csrf[0] == '\0')
-			{
-		api_error(rs, 403, "CSRF token missing "
-			    "(X-CSRF-Token)");
+	if (post && (rq->csrf == NULL || rq->csrf[0] == '\0')) {
+		api_error(rs, 403, "CSRF token missing (X-CSRF-Token)");
 		return;
 	}
-		if (!same_secret(rq->csrf, csrf))
-			{
-		api_error(rs, 403, "CSRF token wrong "
-			    "(X-CSRF-Token)");
+	if (post && !same_secret(rq->csrf, csrf)) {
+		api_error(rs, 403, "CSRF token wrong (X-CSRF-Token)");
 		return;
-	}
 	}
 	if (post && strcmp(path, "/api/logout") == 0) {
-		unsigned char h[32];
-
-		token_hash(rq->cookie, h);
-		if ((rc = webdb_exec(db, &err, "DELETE FROM session WHERE token_hash = ?",
-		    "b", h, sizeof(h))) < 0)
-			{
-		fail(rs, rc, &err);
+		h_logout(db, rq, rs);
 		return;
 	}
-		fe_snprintf(rs->cookie, sizeof(rs->cookie), "fe_session=; "
-		    "Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-		rs->status = 200;
-		rs->json = json_pack("{s:b}", "ok", 1);
-		return;
+	for (i = 0; post && i < NELEM(member_posts); i++) {
+		if (strcmp(path, member_posts[i].path) == 0) {
+			member_posts[i].h(w, db, account, rq, rs);
+			return;
+		}
 	}
-	if (!post && strcmp(path, "/api/me") == 0)
-		{
+	if (!post && strcmp(path, "/api/me") == 0) {
 		h_me(w, db, account, csrf, rs);
 		return;
 	}
-	if (post && strcmp(path, "/api/emails") == 0)
-		{
-		h_add_email(w, db, account, rq, rs);
-		return;
-	}
-	if (post && strcmp(path, "/api/domains") == 0)
-		{
-		h_add_domain(w, db, account, rq, rs);
-		return;
-	}
-	if (post && path_id(path, "/api/domains/", &id, &rest) &&
-	    strcmp(rest, "verify") == 0)
-		{
-		h_verify_domain(w, db, account, id, rq, rs);
-		return;
-	}
-	if (post && strcmp(path, "/api/assurances") == 0)
-		{
-		h_assure(w, db, account, rq, rs);
-		return;
-	}
-	if (!post && strcmp(path, "/api/profiles") == 0)
-		{
+	if (!post && strcmp(path, "/api/profiles") == 0) {
 		h_profiles(w, db, account, rs);
 		return;
 	}
-	if (post && strcmp(path, "/api/requests") == 0)
-		{
-		h_request(w, db, account, rq, rs);
-		return;
-	}
-	if (!post && strcmp(path, "/api/requests") == 0)
-		{
+	if (!post && strcmp(path, "/api/requests") == 0) {
 		h_requests(db, account, 0, rs);
 		return;
 	}
+	if (post && path_id(path, "/api/domains/", &id, &rest) &&
+	    strcmp(rest, "verify") == 0) {
+		h_verify_domain(w, db, account, id, rq, rs);
+		return;
+	}
 	if (path_id(path, "/api/requests/", &id, &rest)) {
-		if (!post && rest[0] == '\0')
-			{
-		h_requests(db, account, id, rs);
-		return;
-	}
-		if (post && strcmp(rest, "revoke") == 0)
-			{
-		h_revoke(w, db, account, id, rq, rs);
-		return;
-	}
-		if (!post && (strcmp(rest, "cert.pem") == 0 ||
-		    strcmp(rest, "cert.der") == 0 ||
-		    strcmp(rest, "chain.pem") == 0 ||
-		    strcmp(rest, "chain.p7b") == 0))
-			{
-		h_download(w, db, account, id, rest, rs);
-		return;
-	}
+		if (!post && rest[0] == '\0') {
+			h_requests(db, account, id, rs);
+			return;
+		}
+		if (post && strcmp(rest, "revoke") == 0) {
+			h_revoke(w, db, account, id, rq, rs);
+			return;
+		}
+		if (!post && is_download(rest)) {
+			h_download(w, db, account, id, rest, rs);
+			return;
+		}
 	}
 	api_error(rs, 404, "no such API: %s %.100s", rq->method, path);
 }

@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "lib/buf.h"
+#include "lib/mime.h"
 #include "lib/seam.h"
 #include "web/input.h"
 #include "web/mail.h"
@@ -156,28 +157,6 @@ out:
 
 /* --- the message --------------------------------------------------------- */
 
-/* RFC 5322 3.3 in UTC; day and month names from tables, not the locale. */
-static void
-date_rfc5322(int64_t when, char *out, size_t size)
-{
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
-	};
-	static const char *const months[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-		"Oct", "Nov", "Dec",
-	};
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
-	    tm.tm_mon < 0 || tm.tm_mon > 11)
-		fe_fatal("mail: time %lld out of range", (long long)when);
-	fe_snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /*
  * The Subject header's value: as is when it is printable ASCII without
  * "=?" (which a reader would take for an encoded-word), else RFC 2047
@@ -214,54 +193,6 @@ subject_add(struct buf *m, const char *s)
 	return 0;
 }
 
-/*
- * Quoted-printable (RFC 2045 6.7) with CRLF line ends: lines of at most 76
- * characters, '=' and every byte outside printable ASCII encoded, white
- * space at a line end encoded.  Input lines end with LF or CRLF; a lone CR
- * is encoded.
- */
-static int
-qp_add(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char tok[4];
-	size_t col = 0, tn;
-	bool eol;
-
-	for (; *p != '\0'; p++) {
-		if (*p == '\r' && p[1] == '\n')
-			continue;
-		if (*p == '\n') {
-			if (buf_add(b, "\r\n", 2) != 0)
-				return -1;
-			col = 0;
-			continue;
-		}
-		eol = p[1] == '\0' || p[1] == '\n' ||
-		    (p[1] == '\r' && p[2] == '\n');
-		if ((*p >= 33 && *p <= 126 && *p != '=') ||
-		    ((*p == ' ' || *p == '\t') && !eol)) {
-			tok[0] = (char)*p;
-			tn = 1;
-		} else {
-			fe_snprintf(tok, sizeof(tok), "=%02X", *p);
-			tn = 3;
-		}
-		if (col + tn > 75) {
-			if (buf_add(b, "=\r\n", 3) != 0)
-				return -1;
-			col = 0;
-		}
-		if (buf_add(b, tok, tn) != 0)
-			return -1;
-		col += tn;
-	}
-	/* The body ends with a line end. */
-	if (col > 0 && buf_add(b, "\r\n", 2) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 mail_build(const struct mail_conf *c, const char *to, const char *subject,
     const char *body, struct buf *m)
@@ -269,7 +200,7 @@ mail_build(const struct mail_conf *c, const char *to, const char *subject,
 	char date[64], rnd_hex[33];
 	uint8_t rnd[16];
 
-	date_rfc5322(fe_now_sec(), date, sizeof(date));
+	mime_date(fe_now_sec(), date, sizeof(date));
 	fe_random(rnd, sizeof(rnd));
 	hex_encode(rnd, sizeof(rnd), rnd_hex);
 	if (buf_printf(m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: ", date,
@@ -281,30 +212,12 @@ mail_build(const struct mail_conf *c, const char *to, const char *subject,
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "Auto-Submitted: auto-generated\r\n\r\n",
 	    rnd_hex, strrchr(c->from, '@') + 1) != 0 ||
-	    qp_add(m, body) != 0)
+	    mime_qp_add(m, body) != 0)
 		return -1;
 	return 0;
 }
 
 /* --- SMTP ---------------------------------------------------------------- */
-
-struct mail_reader {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static size_t
-mail_read(char *dst, size_t size, size_t nitems, void *arg)
-{
-	struct mail_reader *r = arg;
-	size_t n = size * nitems;
-
-	if (n > r->len - r->off)
-		n = r->len - r->off;
-	memcpy(dst, r->p + r->off, n);
-	r->off += n;
-	return n;
-}
 
 /* The server's last answer line, printable ASCII only, for messages. */
 struct answer {
@@ -337,7 +250,7 @@ mail_send(const struct mail_conf *c, const char *to, const char *subject,
 {
 	char errbuf[CURL_ERROR_SIZE], host[256];
 	struct curl_slist *rcpt = NULL;
-	struct mail_reader rd;
+	struct mime_reader rd;
 	struct answer ans;
 	bool tls = false, loopback = false;
 	struct buf m;
@@ -408,7 +321,7 @@ mail_send(const struct mail_conf *c, const char *to, const char *subject,
 	SET(CURLOPT_MAIL_FROM, c->from);
 	SET(CURLOPT_MAIL_RCPT, rcpt);
 	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, mail_read);
+	SET(CURLOPT_READFUNCTION, mime_read);
 	SET(CURLOPT_READDATA, &rd);
 	SET(CURLOPT_TIMEOUT, (long)(c->timeout ? c->timeout :
 	    MAIL_DEF_TIMEOUT));

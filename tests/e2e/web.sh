@@ -237,6 +237,11 @@ check "unanswered past the grace period, the address lapses" bash -c \
 check "and the certificate naming it is revoked" wait_revoked "$MID"
 api GET "/api/requests/$MID/cert.pem" | sed '$d' >mbox.pem
 check "the signer's CRL lists it" crl_lists members mbox.pem
+check "an unknown API path is answered 404 naming it" \
+	api_is 404 'no such API: GET /api/nothing' GET /api/nothing
+check "logging out ends the session (200)" api_is 200 '"ok":true' POST /api/logout '{}'
+check "after it, the API answers 401: log in first" \
+	api_is 401 'not logged in (or the session ended)' GET /api/me
 check "fe-web's log verifies after all this" fe log verify web.log
 
 done_testing
