@@ -239,6 +239,40 @@ rd_line(struct rd *r, size_t max, const char **line, size_t *len)
 	return 0;
 }
 
+char *
+text_quote(const char *s, size_t len, size_t max_in, char q, char *out,
+    size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (outlen < 8)
+		fe_fatal("text_quote: buffer of %zu bytes", outlen);
+	for (i = 0; i < len; i++) {
+		/* room for the longest escape, "..." and NUL */
+		if (i == max_in || o + 4 + 4 > outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		c = (unsigned char)s[i];
+		if (c == (unsigned char)q || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 hex_encode(const uint8_t *p, size_t n, char *out)
 {

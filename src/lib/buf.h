@@ -64,4 +64,13 @@ void hex_encode(const uint8_t *p, size_t n, char *out);
 /* Decode exactly 2*n hex digits into n bytes; -1 on anything else. */
 int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);
 
+/*
+ * s[0..len) for a message: printable ASCII as is, the quote character q
+ * and '\\' escaped with '\\', any other byte as \\xNN; cut with "..."
+ * after max_in bytes of s, or before out (outlen >= 8) would overflow.
+ * Returns out.
+ */
+char *text_quote(const char *s, size_t len, size_t max_in, char q,
+    char *out, size_t outlen);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "names.h"
 
 /* Bytes of a name echoed in a message before it is cut with "...". */
@@ -30,31 +31,7 @@
 static const char *
 quote(const char *s, char out[QUOTE_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-	unsigned char c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == QUOTE_IN) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		c = (unsigned char)s[i];
-		if (c == '\'' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c >= 0x20 && c < 0x7f) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return text_quote(s, strlen(s), QUOTE_IN, '\'', out, QUOTE_SIZE);
 }
 
 static int

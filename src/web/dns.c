@@ -35,6 +35,7 @@
 
 #include <unbound.h>
 
+#include "lib/buf.h"
 #include "pki/names.h"
 #include "web/dns.h"
 
@@ -88,34 +89,7 @@ struct query {
 char *
 dns_quote(const char *p, size_t len, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-	unsigned char c;
-
-	if (outlen < 8)
-		fe_fatal("dns_quote: buffer of %zu bytes", outlen);
-	for (i = 0; i < len; i++) {
-		/* room for the longest escape, "..." and NUL */
-		if (o + 4 + 4 > outlen) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		c = (unsigned char)p[i];
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c >= 0x20 && c < 0x7f) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return text_quote(p, len, SIZE_MAX, '"', out, outlen);
 }
 
 static const char *

@@ -59,6 +59,27 @@ rd_line_splits_and_caps(void **state)
 }
 
 static void
+text_quote_escapes_and_cuts(void **state)
+{
+	char out[32];
+
+	(void)state;
+	/* the chosen quote and backslash escaped, others as they are */
+	assert_string_equal(text_quote("a'b\"c\\", 6, 64, '\'', out,
+	    sizeof(out)), "a\\'b\"c\\\\");
+	assert_string_equal(text_quote("a'b\"c", 5, 64, '"', out,
+	    sizeof(out)), "a'b\\\"c");
+	/* controls and bytes past ASCII, NUL included */
+	assert_string_equal(text_quote("\0x\n\xff", 4, 64, '"', out,
+	    sizeof(out)), "\\x00x\\x0a\\xff");
+	/* cut after max_in bytes, or before out would overflow */
+	assert_string_equal(text_quote("abcdef", 6, 3, '"', out, sizeof(out)),
+	    "abc...");
+	assert_string_equal(text_quote("0123456789", 10, 64, '"', out, 12),
+	    "01234...");
+}
+
+static void
 hex_roundtrip_and_rejects(void **state)
 {
 	uint8_t in[3] = { 0x00, 0xab, 0xff }, out[3];
@@ -179,6 +200,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_max_is_enforced),
+		cmocka_unit_test(text_quote_escapes_and_cuts),
 		cmocka_unit_test(rd_fails_on_short_input),
 		cmocka_unit_test(rd_line_splits_and_caps),
 		cmocka_unit_test(hex_roundtrip_and_rejects),
