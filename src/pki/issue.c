@@ -290,6 +290,8 @@ issue_check(const struct profile *p, const struct issuer *iss,
 		    "the private key", r->id);
 	ERR_clear_error();
 	plan->pub = pub;
+	plan->spki = r->spki;
+	plan->spki_len = r->spki_len;
 	plan->crl_url = NULL;
 	return 0;
 }

@@ -39,6 +39,11 @@ struct issue_plan {
 	int64_t not_before;
 	int64_t not_after;
 	EVP_PKEY *pub;                 /* borrowed from the CSR */
+	const uint8_t *spki;           /* borrowed: the CSR's own
+	                                  SubjectPublicKeyInfo DER when it is
+	                                  exactly what OpenSSL writes for pub
+	                                  (request.h), else NULL */
+	size_t spki_len;
 	struct ext_names names;        /* borrowed from the request */
 	const char *crl_url;           /* CRL distribution point; NULL: the
 	                                  issuer's crl_url (set by the caller

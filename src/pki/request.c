@@ -790,5 +790,6 @@ request_free(struct sign_request *r)
 		return;
 	X509_REQ_free(r->csr);
 	EVP_PKEY_free(r->pub);
+	free(r->spki);
 	free(r);
 }

@@ -61,6 +61,12 @@ struct sign_request {
 	EVP_PKEY *pub;                   /* the CSR's key; NULL if OpenSSL
 	                                    cannot decode it (see csr_parse) */
 	uint8_t digest[32];              /* SHA-256 of the request bytes */
+	uint8_t *spki;                   /* the CSR's SubjectPublicKeyInfo
+	                                    DER when it is in the one form
+	                                    OpenSSL writes for pub (a P-256
+	                                    or P-384 key, named curve,
+	                                    uncompressed point); else NULL */
+	size_t spki_len;
 };
 
 /* Parse; on success *out is allocated and owned by the caller. */
