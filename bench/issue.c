@@ -268,7 +268,7 @@ breakdown(struct engine *e, const char *conf_path, uint8_t *const *reqs,
 	st->keycheck = (thread_s() - t) / (double)m * 1e6;
 	t = thread_s();
 	for (i = 0; i < m; i++)
-		if (X509_REQ_verify(r[i]->csr, plan[i].pub) != 1)
+		if (request_verify(r[i]) != 1)
 			goto out;
 	st->verify = (thread_s() - t) / (double)m * 1e6;
 	/* Built as the engine builds them (issue_der: template, encoding

@@ -284,7 +284,7 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	if (keycheck(pub, &p->keys, &kerr) != 0)
 		return fe_err_code(err, FE_EPOLICY, "request %s: %s", r->id,
 		    kerr.msg);
-	if (X509_REQ_verify(r->csr, pub) != 1)
+	if (request_verify(r) != 1)
 		return fe_err_ssl(err, "request %s: RFC 2986 4.2: the CSR's "
 		    "signature does not verify: no proof of possession of "
 		    "the private key", r->id);

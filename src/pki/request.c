@@ -24,6 +24,7 @@
 
 #include "lib/buf.h"
 #include "lib/seam.h"
+#include "pki/der.h"
 #include "pki/request.h"
 
 size_t
@@ -138,25 +139,81 @@ pem_begins_csr(const uint8_t *p, size_t len)
 }
 
 /*
- * One CSR from p: DER (exactly one, nothing after it) or PEM (one block,
- * its BEGIN line first, no headers, exactly one DER request inside, then
- * nothing but white space).  PEM is read with PEM_read_bio, not
- * PEM_read_bio_X509_REQ: that one skips blocks of other types, decrypts a
- * block with a Proc-Type header (asking for a pass phrase on the terminal
- * when given no callback), and ignores bytes after the DER inside the
- * block.  NULL with the reason in err.
+ * The DER of one PEM CSR at p: its BEGIN line first, no headers, then
+ * nothing but white space after the block.  PEM is read with PEM_read_bio,
+ * not PEM_read_bio_X509_REQ: that one skips blocks of other types,
+ * decrypts a block with a Proc-Type header (asking for a pass phrase on the
+ * terminal when given no callback), and ignores bytes after the DER inside
+ * the block (csr_read() refuses those).  *der is the caller's to
+ * OPENSSL_free(); NULL with the reason in err.
+ */
+static unsigned char *
+pem_der(const uint8_t *p, size_t len, long *derlen, struct fe_err *err)
+{
+	char *name = NULL, *header = NULL, rest[64];
+	unsigned char *der = NULL;
+	BIO *bio;
+	int n;
+
+	if (!pem_begins_csr(p, len)) {
+		fe_err_set(err, "CSR: the first line is not '-----BEGIN "
+		    "CERTIFICATE REQUEST-----' (RFC 2986, RFC 7468 section 7)");
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(p, (int)len);
+	if (bio == NULL)
+		fe_fatal("BIO_new_mem_buf");
+	if (PEM_read_bio(bio, &name, &header, &der, derlen) != 1) {
+		fe_err_ssl(err, "CSR is not a valid PEM certificate request "
+		    "(RFC 2986, RFC 7468)");
+		goto out;
+	}
+	if (strcmp(name, "CERTIFICATE REQUEST") != 0 &&
+	    strcmp(name, "NEW CERTIFICATE REQUEST") != 0) {
+		/* Defensive: pem_begins_csr() made this the first block. */
+		fe_err_set(err, "CSR: a PEM block of type '%.40s', not a "
+		    "CERTIFICATE REQUEST", name);
+		goto fail;
+	}
+	if (header[0] != '\0') {
+		fe_err_set(err, "CSR: the PEM block has headers (Proc-Type, "
+		    "an encrypted block?): RFC 7468 section 2 permits none");
+		goto fail;
+	}
+	/* Only white space may follow the END line. */
+	while ((n = BIO_read(bio, rest, sizeof(rest))) > 0) {
+		for (int i = 0; i < n; i++) {
+			if (rest[i] != '\n' && rest[i] != '\r' &&
+			    rest[i] != ' ' && rest[i] != '\t') {
+				fe_err_set(err, "CSR: bytes after the END "
+				    "CERTIFICATE REQUEST line");
+				goto fail;
+			}
+		}
+	}
+	goto out;
+fail:
+	OPENSSL_free(der);
+	der = NULL;
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	BIO_free(bio);
+	return der;
+}
+
+/*
+ * One CSR from p: DER (exactly one, nothing after it) or PEM (pem_der(),
+ * with exactly one DER request inside the block).  NULL with the reason in
+ * err.
  */
 static X509_REQ *
 csr_read(const uint8_t *p, size_t len, struct fe_err *err)
 {
-	X509_REQ *req = NULL;
+	X509_REQ *req;
 	const uint8_t *q = p;
-	char *name = NULL, *header = NULL, rest[64];
-	unsigned char *der = NULL;
-	const unsigned char *dq;
+	unsigned char *der;
 	long derlen = 0;
-	BIO *bio;
-	int n;
 
 	if (!is_pem(p, len)) {
 		req = d2i_X509_REQ(NULL, &q, (long)len);
@@ -173,63 +230,20 @@ csr_read(const uint8_t *p, size_t len, struct fe_err *err)
 		}
 		return req;
 	}
-	if (!pem_begins_csr(p, len)) {
-		fe_err_set(err, "CSR: the first line is not '-----BEGIN "
-		    "CERTIFICATE REQUEST-----' (RFC 2986, RFC 7468 section 7)");
+	if ((der = pem_der(p, len, &derlen, err)) == NULL)
 		return NULL;
-	}
-	bio = BIO_new_mem_buf(p, (int)len);
-	if (bio == NULL)
-		fe_fatal("BIO_new_mem_buf");
-	if (PEM_read_bio(bio, &name, &header, &der, &derlen) != 1) {
-		fe_err_ssl(err, "CSR is not a valid PEM certificate request "
-		    "(RFC 2986, RFC 7468)");
-		goto out;
-	}
-	if (strcmp(name, "CERTIFICATE REQUEST") != 0 &&
-	    strcmp(name, "NEW CERTIFICATE REQUEST") != 0) {
-		/* Defensive: pem_begins_csr() made this the first block. */
-		fe_err_set(err, "CSR: a PEM block of type '%.40s', not a "
-		    "CERTIFICATE REQUEST", name);
-		goto out;
-	}
-	if (header[0] != '\0') {
-		fe_err_set(err, "CSR: the PEM block has headers (Proc-Type, "
-		    "an encrypted block?): RFC 7468 section 2 permits none");
-		goto out;
-	}
-	dq = der;
-	req = d2i_X509_REQ(NULL, &dq, derlen);
-	if (req == NULL) {
+	q = der;
+	req = d2i_X509_REQ(NULL, &q, derlen);
+	if (req == NULL)
 		fe_err_ssl(err, "CSR: the PEM block is not a DER certificate "
 		    "request (RFC 2986)");
-		goto out;
-	}
-	if (dq != der + derlen) {
+	else if (q != der + derlen) {
 		fe_err_set(err, "CSR: %ld bytes after the DER certificate "
-		    "request inside the PEM block", (long)(der + derlen - dq));
-		goto fail;
+		    "request inside the PEM block", (long)(der + derlen - q));
+		X509_REQ_free(req);
+		req = NULL;
 	}
-	/* Only white space may follow the END line. */
-	while ((n = BIO_read(bio, rest, sizeof(rest))) > 0) {
-		for (int i = 0; i < n; i++) {
-			if (rest[i] != '\n' && rest[i] != '\r' &&
-			    rest[i] != ' ' && rest[i] != '\t') {
-				fe_err_set(err, "CSR: bytes after the END "
-				    "CERTIFICATE REQUEST line");
-				goto fail;
-			}
-		}
-	}
-	goto out;
-fail:
-	X509_REQ_free(req);
-	req = NULL;
-out:
-	OPENSSL_free(name);
-	OPENSSL_free(header);
 	OPENSSL_free(der);
-	BIO_free(bio);
 	return req;
 }
 
@@ -281,11 +295,43 @@ static const uint8_t p384_prefix[] = {
 	0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
 };
 
+/*
+ * The signature algorithms the own reader takes (RFC 5758 3.2, RFC 4055
+ * 5), as AlgorithmIdentifier DER: ECDSA without parameters, RSA with NULL
+ * ones.  Entries 0 to 2 are also the digests fast.md fetches.
+ */
+static const struct sig_alg {
+	int md;
+	bool rsa;
+	uint8_t len;
+	uint8_t der[15];
+} sig_algs[] = {
+	{ NID_sha256, false, 12, { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
+	    0xce, 0x3d, 0x04, 0x03, 0x02 } },
+	{ NID_sha384, false, 12, { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
+	    0xce, 0x3d, 0x04, 0x03, 0x03 } },
+	{ NID_sha512, false, 12, { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
+	    0xce, 0x3d, 0x04, 0x03, 0x04 } },
+	{ NID_sha256, true, 15, { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
+	    0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 } },
+	{ NID_sha384, true, 15, { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
+	    0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c, 0x05, 0x00 } },
+	{ NID_sha512, true, 15, { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
+	    0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d, 0x05, 0x00 } },
+};
+
+/* AlgorithmIdentifier of an RSA key: rsaEncryption, NULL parameters. */
+static const uint8_t rsa_alg[] = {
+	0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+	0x01, 0x05, 0x00,
+};
+
 static struct {
 	OSSL_LIB_CTX *none;          /* no decoders */
 	OSSL_PROVIDER *null;
 	struct fast_decoder dec[2];
 	struct fast_ec ec[2];
+	EVP_MD *md[3];               /* SHA-256, -384, -512 (own reader) */
 	bool ready;
 	pthread_mutex_t lock;
 } fast = {
@@ -307,6 +353,10 @@ fast_free(void)
 	for (i = 0; i < sizeof(fast.ec) / sizeof(fast.ec[0]); i++) {
 		EVP_PKEY_free(fast.ec[i].tmpl);
 		fast.ec[i].tmpl = NULL;
+	}
+	for (i = 0; i < sizeof(fast.md) / sizeof(fast.md[0]); i++) {
+		EVP_MD_free(fast.md[i]);
+		fast.md[i] = NULL;
 	}
 	OSSL_PROVIDER_unload(fast.null);
 	OSSL_LIB_CTX_free(fast.none);
@@ -396,6 +446,10 @@ fast_init(void)
 	for (i = 0; i < sizeof(fast.ec) / sizeof(fast.ec[0]); i++)
 		if ((fast.ec[i].tmpl = ec_template(&fast.ec[i])) == NULL)
 			goto out;
+	for (i = 0; i < sizeof(fast.md) / sizeof(fast.md[0]); i++)
+		if ((fast.md[i] = EVP_MD_fetch(NULL, OBJ_nid2sn(sig_algs[i].md),
+		    NULL)) == NULL)
+			goto out;
 	/* Registered after OpenSSL's own handler, so it runs first. */
 	if (atexit(fast_free) != 0)
 		goto out;
@@ -460,6 +514,27 @@ spki_bytes(const uint8_t *der, size_t len, const uint8_t **spki,
 	return true;
 }
 
+/* The key of an SPKI through d, a decoder made once; NULL if it does not
+ * take all of it. */
+static EVP_PKEY *
+decode_spki(struct fast_decoder *d, const uint8_t *spki, size_t slen)
+{
+	const unsigned char *q = spki;
+	EVP_PKEY *pk = NULL;
+
+	if (pthread_mutex_lock(&fast.lock) != 0)
+		fe_fatal("pthread_mutex_lock");
+	d->out = NULL;
+	if (OSSL_DECODER_from_data(d->ctx, &q, &slen) == 1 && slen == 0)
+		pk = d->out;
+	else
+		EVP_PKEY_free(d->out);
+	d->out = NULL;
+	if (pthread_mutex_unlock(&fast.lock) != 0)
+		fe_fatal("pthread_mutex_unlock");
+	return pk;
+}
+
 /* The CSR's key through a decoder made once; NULL if anything is not as
  * expected. */
 static EVP_PKEY *
@@ -468,7 +543,6 @@ fast_key(X509_REQ *req)
 	ASN1_OBJECT *alg;
 	struct fast_decoder *d = NULL;
 	unsigned char *der = NULL;
-	const unsigned char *q;
 	const uint8_t *spki;
 	size_t i, slen;
 	EVP_PKEY *pk = NULL;
@@ -488,17 +562,7 @@ fast_key(X509_REQ *req)
 	if (nid == NID_X9_62_id_ecPublicKey &&
 	    (pk = fast_ec_key(spki, slen)) != NULL)
 		goto out;
-	q = spki;
-	if (pthread_mutex_lock(&fast.lock) != 0)
-		fe_fatal("pthread_mutex_lock");
-	d->out = NULL;
-	if (OSSL_DECODER_from_data(d->ctx, &q, &slen) == 1 && slen == 0)
-		pk = d->out;
-	else
-		EVP_PKEY_free(d->out);
-	d->out = NULL;
-	if (pthread_mutex_unlock(&fast.lock) != 0)
-		fe_fatal("pthread_mutex_unlock");
+	pk = decode_spki(d, spki, slen);
 out:
 	OPENSSL_free(der);
 	return pk;
@@ -530,6 +594,286 @@ out:
 	return req;
 }
 
+/*
+ * The CSR reader.  d2i_X509_REQ() costs more than everything else the
+ * signer does to a request but the two signatures, and most of that goes
+ * to the subject's canonical form, which the signer never uses (the
+ * request's headers give the certificate's names).  The signer needs four
+ * things of a CSR: that it is well formed, its key, the bytes its
+ * signature covers, and the signature.  This reader takes a CSR only in a
+ * plain DER form every part of which d2i_X509_REQ() takes too:
+ *
+ *   CertificationRequest: SEQUENCE {
+ *     CertificationRequestInfo: SEQUENCE {
+ *       version INTEGER 0,
+ *       subject: SEQUENCE OF non-empty SET OF SEQUENCE { OBJECT IDENTIFIER,
+ *         PrintableString | IA5String (ASCII) | UTF8String (utf8_ok()) },
+ *       subjectPKInfo: a P-256 or P-384 key in fast.ec's one form, or an
+ *         RSA key (rsaEncryption, NULL) the RSA decoder takes whole,
+ *       [0] attributes, optional: SEQUENCE { OBJECT IDENTIFIER, non-empty
+ *         SET OF (SEQUENCE | a string as above) } ... },
+ *     sig_algs[] (ECDSA or PKCS #1 v1.5 with SHA-2),
+ *     BIT STRING with no unused bits }
+ *
+ * with DER's definite lengths of at most two octets in their shortest form
+ * (der_take()).  Anything else goes to csr_parse() as before, so every
+ * refusal is OpenSSL's and worded as before.  request_verify() then checks
+ * the signature over the CertificationRequestInfo's own bytes, as
+ * X509_REQ_verify() does, and asks OpenSSL again when it does not verify.
+ * tests/fuzz/fuzz_request.c checks that what this reader takes
+ * d2i_X509_REQ() takes too, with the same key and the same verdict on the
+ * signature.
+ */
+
+/* OBJECT IDENTIFIER contents as c2i_ASN1_OBJECT() takes them. */
+static bool
+oid_ok(const uint8_t *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || (v[n - 1] & 0x80))
+		return false;
+	for (i = 0; i < n; i++)
+		if (v[i] == 0x80 && (i == 0 || !(v[i - 1] & 0x80)))
+			return false;
+	return true;
+}
+
+/* The next TLV when it is one of the strings the reader knows. */
+static bool
+take_str(const uint8_t **p, const uint8_t *end)
+{
+	static const char printable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?";
+	const uint8_t *v;
+	size_t n, i;
+	uint8_t tag;
+
+	if (*p >= end)
+		return false;
+	tag = **p;
+	if ((tag != V_ASN1_PRINTABLESTRING && tag != V_ASN1_IA5STRING &&
+	    tag != V_ASN1_UTF8STRING) || !der_take(p, end, tag, &v, &n))
+		return false;
+	if (tag == V_ASN1_UTF8STRING)
+		return utf8_ok((const char *)v, n) == 0;
+	for (i = 0; i < n; i++)
+		if (v[i] == 0 || (tag == V_ASN1_PRINTABLESTRING ?
+		    strchr(printable, v[i]) == NULL : v[i] >= 0x80))
+			return false;
+	return true;
+}
+
+/* SEQUENCE { OBJECT IDENTIFIER, ... } at *p: its contents after the OID
+ * in *v, *vend. */
+static bool
+take_oid_seq(const uint8_t **p, const uint8_t *end, const uint8_t **v,
+    const uint8_t **vend)
+{
+	const uint8_t *s, *o;
+	size_t n, olen;
+
+	if (!der_take(p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &s, &n))
+		return false;
+	*vend = s + n;
+	if (!der_take(&s, *vend, V_ASN1_OBJECT, &o, &olen) ||
+	    !oid_ok(o, olen))
+		return false;
+	*v = s;
+	return true;
+}
+
+/* The contents of a subject Name. */
+static bool
+name_ok(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *rdn, *rend, *v, *vend;
+	size_t n;
+
+	while (p < end) {
+		if (!der_take(&p, end, V_ASN1_SET | V_ASN1_CONSTRUCTED, &rdn,
+		    &n) || n == 0)
+			return false;
+		for (rend = rdn + n; rdn < rend;)
+			if (!take_oid_seq(&rdn, rend, &v, &vend) ||
+			    !take_str(&v, vend) || v != vend)
+				return false;
+	}
+	return true;
+}
+
+/* The contents of the [0] attributes. */
+static bool
+attrs_ok(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *v, *vend, *set, *send, *x;
+	size_t n;
+
+	while (p < end) {
+		if (!take_oid_seq(&p, end, &v, &vend) ||
+		    !der_take(&v, vend, V_ASN1_SET | V_ASN1_CONSTRUCTED, &set,
+		    &n) || n == 0 || v != vend)
+			return false;
+		for (send = set + n; set < send;)
+			if (!(*set == (V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED) ?
+			    der_take(&set, send, *set, &x, &n) :
+			    take_str(&set, send)))
+				return false;
+	}
+	return true;
+}
+
+/* The key of an RSA SubjectPublicKeyInfo: rsa_alg, then a BIT STRING
+ * with no unused bits that the RSA decoder takes whole. */
+static EVP_PKEY *
+rsa_key(const uint8_t *spki, size_t slen)
+{
+	const uint8_t *p = spki, *end = spki + slen, *v, *bits;
+	size_t n;
+
+	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &v,
+	    &n) || (size_t)(end - v) < sizeof(rsa_alg) ||
+	    memcmp(v, rsa_alg, sizeof(rsa_alg)) != 0)
+		return NULL;
+	v += sizeof(rsa_alg);
+	if (!der_take(&v, end, V_ASN1_BIT_STRING, &bits, &n) || v != end ||
+	    n < 2 || bits[0] != 0)
+		return NULL;
+	return decode_spki(&fast.dec[0], spki, slen);
+}
+
+/* 0 when the reader took the CSR der (len bytes) into r; -1 if not, and r
+ * is as it was. */
+static int
+own_read(struct sign_request *r, const uint8_t *der, size_t len)
+{
+	const uint8_t *p = der, *end = der + len, *c, *cend, *q, *info, *iend;
+	const uint8_t *v, *spki, *sig;
+	const struct sig_alg *sa = NULL;
+	EVP_PKEY *pk;
+	size_t n, slen, siglen, i;
+
+	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &c,
+	    &n) || p != end)
+		return -1;
+	cend = c + n;
+	q = c;
+	if (!der_take(&q, cend, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &info,
+	    &n))
+		return -1;
+	iend = info + n;
+	if (iend - info < 3 || memcmp(info, "\x02\x01\x00", 3) != 0)
+		return -1;
+	info += 3;
+	if (!der_take(&info, iend, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &v,
+	    &n) || !name_ok(v, v + n))
+		return -1;
+	spki = info;
+	if (!der_take(&info, iend, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &v,
+	    &n))
+		return -1;
+	slen = (size_t)(info - spki);
+	if (info < iend && (!der_take(&info, iend, 0xa0, &v, &n) ||
+	    !attrs_ok(v, v + n) || info != iend))
+		return -1;
+	for (i = 0; i < sizeof(sig_algs) / sizeof(sig_algs[0]); i++)
+		if ((size_t)(cend - q) >= sig_algs[i].len &&
+		    memcmp(q, sig_algs[i].der, sig_algs[i].len) == 0)
+			sa = &sig_algs[i];
+	if (sa == NULL)
+		return -1;
+	p = q + sa->len;
+	if (!der_take(&p, cend, V_ASN1_BIT_STRING, &sig, &siglen) ||
+	    p != cend || siglen < 2 || sig[0] != 0)
+		return -1;
+	if ((pk = sa->rsa ? rsa_key(spki, slen) : fast_ec_key(spki, slen)) ==
+	    NULL)
+		return -1;
+	r->pub = pk;
+	r->der = fe_malloc(len);
+	memcpy(r->der, der, len);
+	r->der_len = len;
+	r->tbs_off = (size_t)(c - der);
+	r->tbs_len = (size_t)(q - c);
+	r->sig_off = (size_t)(sig + 1 - der);
+	r->sig_len = siglen - 1;
+	r->sig_md = sa->md;
+	r->sig_rsa = sa->rsa;
+	if (!sa->rsa) {
+		r->spki = r->der + (spki - der);
+		r->spki_len = slen;
+	}
+	return 0;
+}
+
+/* own_read() of a CSR in PEM or DER; -1 if it is not taken. */
+static int
+own_csr(struct sign_request *r, const uint8_t *p, size_t len)
+{
+	struct fe_err scratch;
+	unsigned char *der;
+	long dlen = 0;
+	int rc;
+
+	if (pthread_once(&fast_once, fast_init) != 0)
+		fe_fatal("pthread_once");
+	if (!fast.ready || len == 0 || len > REQ_MAX_BYTES)
+		return -1;
+	if (!is_pem(p, len))
+		return own_read(r, p, len);
+	ERR_set_mark();
+	der = pem_der(p, len, &dlen, &scratch);
+	ERR_pop_to_mark();
+	if (der == NULL)
+		return -1;
+	rc = own_read(r, der, (size_t)dlen);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int
+request_verify(const struct sign_request *r)
+{
+	const unsigned char *q;
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
+	const EVP_MD *md = NULL;
+	EVP_PKEY_CTX *c;
+	X509_REQ *req;
+	size_t i;
+	int ok = 0;
+
+	if (r->csr != NULL)
+		return X509_REQ_verify(r->csr, r->pub != NULL ? r->pub :
+		    X509_REQ_get0_pubkey(r->csr)) == 1;
+	if (r->pub == NULL)
+		return 0;
+	for (i = 0; i < sizeof(fast.md) / sizeof(fast.md[0]); i++)
+		if (sig_algs[i].md == r->sig_md)
+			md = fast.md[i];
+	ERR_set_mark();
+	if (md != NULL && EVP_Digest(r->der + r->tbs_off, r->tbs_len, dg,
+	    &dlen, md, NULL) == 1 &&
+	    (c = EVP_PKEY_CTX_new_from_pkey(NULL, r->pub, NULL)) != NULL) {
+		ok = EVP_PKEY_verify_init(c) == 1 && (!r->sig_rsa ||
+		    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(c, md) == 1)) &&
+		    EVP_PKEY_verify(c, r->der + r->sig_off, r->sig_len, dg,
+		    dlen) == 1;
+		EVP_PKEY_CTX_free(c);
+	}
+	ERR_pop_to_mark();
+	if (ok)
+		return 1;
+	/* Not verified: OpenSSL's own reading decides, and says why. */
+	q = r->der;
+	if ((req = d2i_X509_REQ(NULL, &q, (long)r->der_len)) == NULL)
+		return 0;
+	ok = X509_REQ_verify(req, r->pub) == 1;
+	X509_REQ_free(req);
+	return ok;
+}
+
 X509_REQ *
 csr_parse(const uint8_t *p, size_t len, EVP_PKEY **pub, struct fe_err *err)
 {
@@ -559,9 +903,11 @@ csr_parse(const uint8_t *p, size_t len, EVP_PKEY **pub, struct fe_err *err)
 }
 
 static int
-set_value(char *dst, const char *v, size_t n, size_t max, const char *what,
-    size_t lineno, struct fe_err *err)
+set_value(struct sign_request *r, const char **dst, const char *v, size_t n,
+    size_t max, const char *what, size_t lineno, struct fe_err *err)
 {
+	char *to;
+
 	if (n == 0)
 		return fe_err_set(err, "request line %zu: %s is empty", lineno,
 		    what);
@@ -571,8 +917,13 @@ set_value(char *dst, const char *v, size_t n, size_t max, const char *what,
 	if (utf8_ok(v, n) != 0)
 		return fe_err_set(err, "request line %zu: %s is not printable "
 		    "UTF-8", lineno, what);
-	memcpy(dst, v, n);
-	dst[n] = '\0';
+	/* r->text has room: each value is part of its own line, whose
+	 * line end or ':' pays for the NUL (request_parse). */
+	to = r->text + r->text_used;
+	memcpy(to, v, n);
+	to[n] = '\0';
+	r->text_used += n + 1;
+	*dst = to;
 	return 0;
 }
 
@@ -685,7 +1036,7 @@ baddays:
 				    subj_attr_names[ai]);
 		a = &r->subject[r->nsubject];
 		a->attr = (enum subj_attr)ai;
-		if (set_value(a->value, eq + 1, vlen - alen - 1,
+		if (set_value(r, &a->value, eq + 1, vlen - alen - 1,
 		    subj_attr_max(a->attr), subj_attr_names[ai], lineno,
 		    err) != 0)
 			return FE_EINVAL;
@@ -699,7 +1050,7 @@ baddays:
 			return fe_err_set(err, "request line %zu: more than %d "
 			    "names", lineno, REQ_NAMES_MAX);
 		r->names[r->nnames].type = (enum name_type)i;
-		if (set_value(r->names[r->nnames].value, v, vlen,
+		if (set_value(r, &r->names[r->nnames].value, v, vlen,
 		    REQ_VALUE_MAX - 1, key, lineno, err) != 0)
 			return FE_EINVAL;
 		r->nnames++;
@@ -726,6 +1077,7 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 		return fe_err_set(err, "request of %zu bytes is over the %d "
 		    "byte limit", len, REQ_MAX_BYTES);
 	r = fe_calloc(1, sizeof(*r));
+	r->text = fe_malloc(len + 1);
 	rd_init(&rd, p, len);
 	if (rd_line(&rd, REQ_LINE_MAX, &line, &llen) != 0 ||
 	    llen != sizeof(magic) - 1 || memcmp(line, magic, llen) != 0) {
@@ -769,8 +1121,9 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 		fe_err_set(err, "request gives neither days nor not-after");
 		goto fail;
 	}
-	r->csr = csr_parse(rd.p + rd.off, rd_left(&rd), &r->pub, err);
-	if (r->csr == NULL) {
+	if (own_csr(r, rd.p + rd.off, rd_left(&rd)) != 0 &&
+	    (r->csr = csr_parse(rd.p + rd.off, rd_left(&rd), &r->pub,
+	    err)) == NULL) {
 		fe_err_prefix(err, "request %s", r->id);
 		goto fail;
 	}
@@ -790,6 +1143,7 @@ request_free(struct sign_request *r)
 		return;
 	X509_REQ_free(r->csr);
 	EVP_PKEY_free(r->pub);
-	free(r->spki);
+	free(r->der);
+	free(r->text);
 	free(r);
 }

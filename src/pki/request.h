@@ -23,6 +23,7 @@
 #ifndef FE_REQUEST_H
 #define FE_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,14 +38,16 @@
 #define REQ_SUBJECT_MAX 16
 #define REQ_VALUE_MAX 256
 
+/* Values are NUL-terminated, shorter than REQ_VALUE_MAX, and point into
+ * the request's own copy of its header text (sign_request.text). */
 struct req_attr {
 	enum subj_attr attr;
-	char value[REQ_VALUE_MAX];
+	const char *value;
 };
 
 struct req_name {
 	enum name_type type;
-	char value[REQ_VALUE_MAX];
+	const char *value;
 };
 
 struct sign_request {
@@ -57,22 +60,44 @@ struct sign_request {
 	size_t nnames;
 	uint64_t days;                   /* 0 when not-after is given */
 	int64_t not_after;               /* 0 when days is given */
+	/*
+	 * The CSR, read one of two ways (request.c, "The CSR reader"): by
+	 * OpenSSL into csr, or, when it is in one of the few plain forms
+	 * nearly every CSR has, by request.c's own DER reader, which leaves
+	 * csr NULL and keeps the DER with the offsets of its parts.  Either
+	 * way request_verify() checks its signature.
+	 */
 	X509_REQ *csr;
 	EVP_PKEY *pub;                   /* the CSR's key; NULL if OpenSSL
 	                                    cannot decode it (see csr_parse) */
 	uint8_t digest[32];              /* SHA-256 of the request bytes */
-	uint8_t *spki;                   /* the CSR's SubjectPublicKeyInfo
-	                                    DER when it is in the one form
-	                                    OpenSSL writes for pub (a P-256
-	                                    or P-384 key, named curve,
+	uint8_t *der;                    /* own reader: the CSR's DER */
+	size_t der_len;
+	size_t tbs_off, tbs_len;         /* CertificationRequestInfo */
+	size_t sig_off, sig_len;         /* signature, without unused bits */
+	int sig_md;                      /* NID of the signature's digest */
+	bool sig_rsa;                    /* PKCS #1 v1.5, else ECDSA */
+	const uint8_t *spki;             /* the CSR's SubjectPublicKeyInfo
+	                                    DER (into der) when it is in the
+	                                    one form OpenSSL writes for pub (a
+	                                    P-256 or P-384 key, named curve,
 	                                    uncompressed point); else NULL */
 	size_t spki_len;
+	char *text;                      /* the values' storage */
+	size_t text_used;
 };
 
 /* Parse; on success *out is allocated and owned by the caller. */
 int request_parse(const uint8_t *p, size_t len, struct sign_request **out,
     struct fe_err *err);
 void request_free(struct sign_request *r);
+
+/*
+ * 1 if the CSR's signature verifies with r->pub (RFC 2986 4.2: proof of
+ * possession), 0 if not or if r->pub is NULL; then OpenSSL's reasons are
+ * in its error queue, as X509_REQ_verify() leaves them.
+ */
+int request_verify(const struct sign_request *r);
 
 /*
  * Parse one CSR, PEM or DER, refusing trailing bytes.  *pub is its public

@@ -11,7 +11,13 @@
  * bytes; no subject attribute appears twice; days and not-after are never
  * both set and days is 1 to 99999 when set; no header line has a NUL byte
  * (the parser would see only what is before it); the CSR is there; the
- * digest is SHA-256 of the input.  For a CSR that csr_parse() accepts: it re-encodes
+ * digest is SHA-256 of the input.  A CSR that request.c's own reader took
+ * (r->csr NULL) is one d2i_X509_REQ() takes too, whole, with the same
+ * public key, the same bytes signed, and the same verdict of
+ * X509_REQ_verify() as request_verify(); and the same input with its
+ * signature's last octet changed verifies under neither.  The input is
+ * also tried as the CSR of a fixed request, so that the reader sees every
+ * input.  For a CSR that csr_parse() accepts: it re-encodes
  * to DER that parses again, and a PEM one begins with its own BEGIN
  * CERTIFICATE REQUEST line (nothing of another type is skipped in front).
  */
@@ -80,12 +86,52 @@ check_request(const struct sign_request *r, const uint8_t *data, size_t size)
 	}
 	check(r->days == 0 || r->not_after == 0);
 	check(r->days <= 99999);
-	check(r->csr != NULL);
+	check((r->csr != NULL) != (r->der != NULL));
 	rd_init(&rd, data, size);
 	while (rd_line(&rd, REQ_LINE_MAX, &line, &len) == 0 && len > 0)
 		check(memchr(line, '\0', len) == NULL);
 	check(EVP_Digest(data, size, d, NULL, EVP_sha256(), NULL) == 1);
 	check(memcmp(d, r->digest, 32) == 0);
+}
+
+/* The own reader against OpenSSL's (see the top of the file). */
+static void
+check_reader(struct sign_request *r)
+{
+	const unsigned char *q = r->der;
+	unsigned char *der = NULL;
+	X509_REQ *req;
+	int n, v1, v2;
+
+	if (r->csr != NULL)
+		return;
+	check(r->pub != NULL && r->tbs_off + r->tbs_len <= r->der_len &&
+	    r->sig_off + r->sig_len == r->der_len);
+	req = d2i_X509_REQ(NULL, &q, (long)r->der_len);
+	check(req != NULL && q == r->der + r->der_len);
+	check(X509_REQ_get0_pubkey(req) != NULL &&
+	    EVP_PKEY_eq(X509_REQ_get0_pubkey(req), r->pub) == 1);
+	/* i2d_X509_REQ() writes the CertificationRequestInfo's bytes as
+	 * read, the ones X509_REQ_verify() checks. */
+	n = i2d_X509_REQ(req, &der);
+	check(n > 0 && (size_t)n == r->der_len &&
+	    memcmp(der, r->der, r->der_len) == 0);
+	OPENSSL_free(der);
+	v1 = request_verify(r);
+	v2 = X509_REQ_verify(req, r->pub) == 1;
+	check(v1 == v2);
+	X509_REQ_free(req);
+	if (v1 && r->sig_len > 0) {
+		r->der[r->der_len - 1] ^= 0x01;
+		q = r->der;
+		req = d2i_X509_REQ(NULL, &q, (long)r->der_len);
+		check(req != NULL);
+		check(request_verify(r) == 0 && X509_REQ_verify(req, r->pub) !=
+		    1);
+		X509_REQ_free(req);
+		r->der[r->der_len - 1] ^= 0x01;
+	}
+	ERR_clear_error();
 }
 
 /* What the signer does with the names next: none of it may crash. */
@@ -149,12 +195,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	X509_REQ *req;
 	EVP_PKEY *pub;
 
+	static const char head[] = "foureyes-request 1\nid: f\nprofile: p\n"
+	    "days: 1\n\n";
+	struct buf b;
+
 	if (request_parse(data, size, &r, &err) == 0) {
 		check(r != NULL);
 		check_request(r, data, size);
 		check_names(r);
+		check_reader(r);
 		request_free(r);
 	}
+	buf_init(&b, REQ_MAX_BYTES);
+	if (buf_add(&b, head, sizeof(head) - 1) == 0 &&
+	    buf_add(&b, data, size) == 0 &&
+	    request_parse(b.p, b.len, &r, &err) == 0) {
+		check_reader(r);
+		request_free(r);
+	}
+	buf_free(&b);
 	pub = NULL;
 	req = csr_parse(data, size, &pub, &err);
 	if (req != NULL) {

@@ -5,6 +5,7 @@
  * (Ed25519, RSA-PSS) and keys OpenSSL cannot decode (a point off the
  * curve) come out of the ordinary parse as before, and the decoder it
  * reuses still works after such a failure.  Refusals keep their messages.
+ * request_parse()'s own CSR reader: see own_reader below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +244,120 @@ undecodable_key(void **state)
 	EVP_PKEY_free(pk);
 }
 
+/* req wrapped in a signing request, parsed. */
+static struct sign_request *
+parse_wrapped(const unsigned char *csr, size_t len)
+{
+	static const char head[] = "foureyes-request 1\nid: t\nprofile: p\n"
+	    "days: 1\n\n";
+	struct sign_request *r = NULL;
+	struct fe_err err;
+	uint8_t *b = malloc(sizeof(head) - 1 + len);
+
+	assert_non_null(b);
+	memcpy(b, head, sizeof(head) - 1);
+	memcpy(b + sizeof(head) - 1, csr, len);
+	if (request_parse(b, sizeof(head) - 1 + len, &r, &err) != 0)
+		fail_msg("request_parse: %s", err.msg);
+	free(b);
+	return r;
+}
+
+/* The CSR of make_csr() with its subject's CN as a BMPString (md NULL) or
+ * signed with md. */
+static unsigned char *
+odd_csr(EVP_PKEY *pk, const EVP_MD *md, size_t *len)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *n = X509_NAME_new();
+	unsigned char *out = NULL;
+	int dl;
+
+	assert_non_null(req);
+	assert_non_null(n);
+	assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", md != NULL ?
+	    MBSTRING_UTF8 : V_ASN1_BMPSTRING, (const unsigned char *)
+	    (md != NULL ? "test.example.org" : "\0t\0e\0s\0t"),
+	    md != NULL ? -1 : 8, -1, 0), 1);
+	assert_int_equal(X509_REQ_set_subject_name(req, n), 1);
+	assert_int_equal(X509_REQ_set_pubkey(req, pk), 1);
+	assert_true(X509_REQ_sign(req, pk, md != NULL ? md : EVP_sha256()) >
+	    0);
+	dl = i2d_X509_REQ(req, &out);
+	assert_true(dl > 0);
+	*len = (size_t)dl;
+	X509_NAME_free(n);
+	X509_REQ_free(req);
+	return out;
+}
+
+/*
+ * The own CSR reader (request.c): it takes P-256, P-384 and RSA CSRs in
+ * PEM and DER with the key OpenSSL gives, keeps an EC key's SPKI as
+ * OpenSSL writes it, and request_verify() checks the signature; a changed
+ * signature does not verify and leaves OpenSSL's reason; a subject string
+ * it does not know (BMPString) and a signature algorithm it does not take
+ * (SHA-1) go to OpenSSL's parse, and still verify.
+ */
+static void
+own_reader(void **state)
+{
+	static const char *const kinds[] = { "P-256", "P-384", "RSA" };
+	struct sign_request *r;
+	unsigned char *csr, *spki;
+	EVP_PKEY *pk, *want;
+	size_t len, k;
+	int pem, n;
+	(void)state;
+
+	for (k = 0; k < 3; k++) {
+		pk = k < 2 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", kinds[k]) :
+		    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		assert_non_null(pk);
+		for (pem = 0; pem < 2; pem++) {
+			csr = make_csr(pk, pem, &len);
+			want = ordinary_key(csr, len, pem);
+			r = parse_wrapped(csr, len);
+			assert_null(r->csr);
+			assert_non_null(r->der);
+			assert_int_equal(EVP_PKEY_eq(r->pub, want), 1);
+			assert_int_equal(request_verify(r), 1);
+			if (k < 2) {
+				spki = NULL;
+				n = i2d_PUBKEY(pk, &spki);
+				assert_true(n > 0);
+				assert_int_equal(r->spki_len, n);
+				assert_memory_equal(r->spki, spki, (size_t)n);
+				OPENSSL_free(spki);
+			} else {
+				assert_null(r->spki);
+			}
+			/* the signature's last octet changed */
+			r->der[r->der_len - 1] ^= 0x01;
+			ERR_clear_error();
+			assert_int_equal(request_verify(r), 0);
+			assert_int_not_equal(ERR_peek_error(), 0);
+			ERR_clear_error();
+			request_free(r);
+			EVP_PKEY_free(want);
+			free_csr(csr, pem);
+		}
+		csr = odd_csr(pk, NULL, &len);
+		r = parse_wrapped(csr, len);
+		assert_non_null(r->csr);
+		assert_int_equal(request_verify(r), 1);
+		request_free(r);
+		OPENSSL_free(csr);
+		csr = odd_csr(pk, EVP_sha1(), &len);
+		r = parse_wrapped(csr, len);
+		assert_non_null(r->csr);
+		assert_int_equal(request_verify(r), 1);
+		request_free(r);
+		OPENSSL_free(csr);
+		EVP_PKEY_free(pk);
+	}
+}
+
 static void
 refusals(void **state)
 {
@@ -298,6 +413,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rsa_and_ec),
 		cmocka_unit_test(ec_many),
+		cmocka_unit_test(own_reader),
 		cmocka_unit_test(other_types),
 		cmocka_unit_test(undecodable_key),
 		cmocka_unit_test(refusals),
