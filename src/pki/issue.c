@@ -281,7 +281,8 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	if (pub == NULL)
 		return fe_err_ssl(err, "request %s: the CSR's public key "
 		    "cannot be decoded", r->id);
-	if (keycheck(pub, &p->keys, &kerr) != 0)
+	if ((r->spki != NULL ? keycheck_ec_valid(r->spki_nid, &p->keys,
+	    &kerr) : keycheck(pub, &p->keys, &kerr)) != 0)
 		return fe_err_code(err, FE_EPOLICY, "request %s: %s", r->id,
 		    kerr.msg);
 	if (request_verify(r) != 1)

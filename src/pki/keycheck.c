@@ -429,6 +429,42 @@ ec_named_group(EVP_PKEY *pk, char *name, size_t size)
 	return named;
 }
 
+/* Whether pol allows the named curve nid (name for messages); its NIST
+ * name in *nist. */
+static int
+ec_curve_allowed(int nid, const char *name, const struct key_policy *pol,
+    const char **nist, struct fe_err *err)
+{
+	*nist = "";
+	if (nid == NID_X9_62_prime256v1)
+		*nist = "P-256";
+	else if (nid == NID_secp384r1)
+		*nist = "P-384";
+	else if (nid == NID_secp521r1)
+		/* BR 6.1.5 allows P-521; Mozilla's root policy does not. */
+		return fe_err_code(err, FE_EPOLICY, "Mozilla Root Store Policy "
+		    "5.1: elliptic curve %s is not allowed (P-256 and P-384 "
+		    "only)", name);
+	else
+		return fe_err_code(err, FE_EPOLICY, "BR 6.1.5: elliptic curve "
+		    "%s is not allowed (P-256 and P-384 only)", name);
+	if ((nid == NID_X9_62_prime256v1 && !pol->p256) ||
+	    (nid == NID_secp384r1 && !pol->p384))
+		return fe_err_code(err, FE_EPOLICY, "elliptic curve %s is not "
+		    "allowed in this profile", *nist);
+	return 0;
+}
+
+int
+keycheck_ec_valid(int nid, const struct key_policy *pol, struct fe_err *err)
+{
+	const char *nist;
+
+	if (pol == NULL)
+		return fe_err_set(err, "keycheck: no policy");
+	return ec_curve_allowed(nid, OBJ_nid2sn(nid), pol, &nist, err);
+}
+
 static int
 check_ec(EVP_PKEY *pk, const struct key_policy *pol, struct fe_err *err)
 {
@@ -442,22 +478,8 @@ check_ec(EVP_PKEY *pk, const struct key_policy *pol, struct fe_err *err)
 		    "with explicit parameters is not allowed");
 	if ((nid = OBJ_sn2nid(name)) == NID_undef)
 		nid = EC_curve_nist2nid(name);
-	if (nid == NID_X9_62_prime256v1)
-		nist = "P-256";
-	else if (nid == NID_secp384r1)
-		nist = "P-384";
-	else if (nid == NID_secp521r1)
-		/* BR 6.1.5 allows P-521; Mozilla's root policy does not. */
-		return fe_err_code(err, FE_EPOLICY, "Mozilla Root Store Policy "
-		    "5.1: elliptic curve %s is not allowed (P-256 and P-384 "
-		    "only)", name);
-	else
-		return fe_err_code(err, FE_EPOLICY, "BR 6.1.5: elliptic curve "
-		    "%s is not allowed (P-256 and P-384 only)", name);
-	if ((nid == NID_X9_62_prime256v1 && !pol->p256) ||
-	    (nid == NID_secp384r1 && !pol->p384))
-		return fe_err_code(err, FE_EPOLICY, "elliptic curve %s is not "
-		    "allowed in this profile", nist);
+	if ((rc = ec_curve_allowed(nid, name, pol, &nist, err)) != 0)
+		return rc;
 	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
 		rc = fe_err_ssl(err, "EC key: EVP_PKEY_CTX_new_from_pkey");
 		goto out;

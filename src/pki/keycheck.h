@@ -29,6 +29,17 @@ struct key_policy {
 /* 0 if acceptable; FE_EPOLICY with the rule and reason in err otherwise. */
 int keycheck(EVP_PKEY *pk, const struct key_policy *pol, struct fe_err *err);
 
+/*
+ * keycheck() of an EC key on the named curve nid whose point is already
+ * known valid: SP 800-56A rev. 3 5.6.2.3.3 steps 1-3 (not the point at
+ * infinity, coordinates in range, on the curve) -- as for a key made by
+ * EVP_PKEY_set1_encoded_public_key() from an uncompressed point, which
+ * refuses any other (request.c's reader).  Only the policy is left: the
+ * same answers and messages as keycheck() for such a key.
+ */
+int keycheck_ec_valid(int nid, const struct key_policy *pol,
+    struct fe_err *err);
+
 /* 1 if the modulus has the ROCA fingerprint (CVE-2017-15361), else 0. */
 int keycheck_roca(const BIGNUM *n);
 /* 1 if Fermat's method factors n within `rounds` steps, else 0. */

@@ -280,6 +280,7 @@ struct fast_decoder {
  */
 struct fast_ec {
 	const char *group;
+	int nid;
 	const uint8_t *prefix;
 	size_t prefix_len, point_len;
 	EVP_PKEY *tmpl;              /* public only: the curve's generator */
@@ -335,8 +336,10 @@ static struct {
 	bool ready;
 	pthread_mutex_t lock;
 } fast = {
-	.ec = { { "P-256", p256_prefix, sizeof(p256_prefix), 65, NULL },
-	    { "P-384", p384_prefix, sizeof(p384_prefix), 97, NULL } },
+	.ec = { { "P-256", NID_X9_62_prime256v1, p256_prefix,
+	    sizeof(p256_prefix), 65, NULL },
+	    { "P-384", NID_secp384r1, p384_prefix, sizeof(p384_prefix), 97,
+	    NULL } },
 	.dec = { { .nid = NID_rsaEncryption },
 	    { .nid = NID_X9_62_id_ecPublicKey } },
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -396,10 +399,10 @@ out:
 	return pub;
 }
 
-/* The key of spki when it is one of fast.ec's encodings; NULL if not,
- * or if the point is not on the curve. */
+/* The key of spki when it is one of fast.ec's encodings, its curve in
+ * *nid; NULL if not, or if the point is not on the curve. */
 static EVP_PKEY *
-fast_ec_key(const uint8_t *spki, size_t slen)
+fast_ec_key(const uint8_t *spki, size_t slen, int *nid)
 {
 	const struct fast_ec *f;
 	EVP_PKEY *k;
@@ -418,6 +421,7 @@ fast_ec_key(const uint8_t *spki, size_t slen)
 			EVP_PKEY_free(k);
 			return NULL;
 		}
+		*nid = f->nid;
 		return k;
 	}
 	return NULL;
@@ -560,7 +564,7 @@ fast_key(X509_REQ *req)
 	if (!spki_bytes(der, (size_t)n, &spki, &slen))
 		goto out;
 	if (nid == NID_X9_62_id_ecPublicKey &&
-	    (pk = fast_ec_key(spki, slen)) != NULL)
+	    (pk = fast_ec_key(spki, slen, &nid)) != NULL)
 		goto out;
 	pk = decode_spki(d, spki, slen);
 out:
@@ -752,6 +756,7 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	const struct sig_alg *sa = NULL;
 	EVP_PKEY *pk;
 	size_t n, slen, siglen, i;
+	int nid = 0;
 
 	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &c,
 	    &n) || p != end)
@@ -786,8 +791,8 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	if (!der_take(&p, cend, V_ASN1_BIT_STRING, &sig, &siglen) ||
 	    p != cend || siglen < 2 || sig[0] != 0)
 		return -1;
-	if ((pk = sa->rsa ? rsa_key(spki, slen) : fast_ec_key(spki, slen)) ==
-	    NULL)
+	if ((pk = sa->rsa ? rsa_key(spki, slen) : fast_ec_key(spki, slen,
+	    &nid)) == NULL)
 		return -1;
 	r->pub = pk;
 	r->der = fe_malloc(len);
@@ -802,6 +807,7 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	if (!sa->rsa) {
 		r->spki = r->der + (spki - der);
 		r->spki_len = slen;
+		r->spki_nid = nid;
 	}
 	return 0;
 }

@@ -83,6 +83,8 @@ struct sign_request {
 	                                    P-256 or P-384 key, named curve,
 	                                    uncompressed point); else NULL */
 	size_t spki_len;
+	int spki_nid;                    /* spki's curve; its point is valid
+	                                    (keycheck_ec_valid()) */
 	char *text;                      /* the values' storage */
 	size_t text_used;
 };

@@ -542,12 +542,46 @@ no_key_refused(void **state)
 	assert_int_equal(keycheck(NULL, &pol_all, &err), FE_EINVAL);
 }
 
+/* keycheck_ec_valid() answers as keycheck() does for a valid P-256 and
+ * P-384 key, under every combination of the two curves' policy bits. */
+static void
+ec_valid_same_answers(void **state)
+{
+	static const char *const curves[] = { "P-256", "P-384" };
+	static const int nids[] = { NID_X9_62_prime256v1, NID_secp384r1 };
+	struct key_policy pol = pol_all;
+	struct fe_err e1, e2;
+	EVP_PKEY *pk;
+	unsigned bits;
+	size_t i;
+	int r1, r2;
+	(void)state;
+
+	for (i = 0; i < 2; i++) {
+		pk = gen_ec(curves[i]);
+		for (bits = 0; bits < 4; bits++) {
+			pol.p256 = (bits & 1) != 0;
+			pol.p384 = (bits & 2) != 0;
+			memset(&e1, 0, sizeof(e1));
+			memset(&e2, 0, sizeof(e2));
+			r1 = keycheck(pk, &pol, &e1);
+			r2 = keycheck_ec_valid(nids[i], &pol, &e2);
+			assert_int_equal(r1, r2);
+			assert_int_equal(r1 == 0, (bits >> i) & 1);
+			if (r1 != 0)
+				assert_string_equal(e1.msg, e2.msg);
+		}
+		EVP_PKEY_free(pk);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rsa2048_e65537_accepted),
 		cmocka_unit_test(ec_p256_p384_accepted),
+		cmocka_unit_test(ec_valid_same_answers),
 		cmocka_unit_test(rsa_size_refused),
 		cmocka_unit_test(rsa_exponent_rules),
 		cmocka_unit_test(rsa_small_factors_refused),
