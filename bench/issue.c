@@ -470,6 +470,10 @@ main(int argc, char **argv)
 	printf("rate_own_core: %.1f\n", (double)n / (el - wait));
 	printf("us_per_issue_own_core: %.1f\n", us);
 
+	/* BENCH_BREAKDOWN=0: the engine alone, for a profiler. */
+	if (getenv("BENCH_BREAKDOWN") != NULL &&
+	    strcmp(getenv("BENCH_BREAKDOWN"), "0") == 0)
+		return 0;
 	sample = n < SAMPLE_MAX ? n : SAMPLE_MAX;
 	if (breakdown(e, argv[1], reqs + warm, lens + warm, sample, &st) != 0)
 		return 1;

@@ -25,17 +25,26 @@
 #include "pki/keycheck.h"
 #include "pki/names.h"
 
-void
-serial_random(uint8_t out[SERIAL_MAX], size_t *len)
+bool
+serial_from(const uint8_t raw[SERIAL_MAX], uint8_t out[SERIAL_MAX])
 {
 	size_t i;
 
-	do {
-		fe_random(out, SERIAL_MAX);
-		out[0] &= 0x7f;
-		for (i = 0; i < SERIAL_MAX && out[i] == 0; i++)
-			;
-	} while (i == SERIAL_MAX);
+	memcpy(out, raw, SERIAL_MAX);
+	out[0] &= 0x7f;
+	for (i = 0; i < SERIAL_MAX && out[i] == 0; i++)
+		;
+	return i < SERIAL_MAX;
+}
+
+void
+serial_random(uint8_t out[SERIAL_MAX], size_t *len)
+{
+	uint8_t raw[SERIAL_MAX];
+
+	do
+		fe_random(raw, SERIAL_MAX);
+	while (!serial_from(raw, out));
 	*len = SERIAL_MAX;
 }
 

@@ -117,6 +117,10 @@ const EVP_MD *issue_md(EVP_PKEY *key);
 /* 20 octets, 159 bits from the CSPRNG, positive (BR 7.1: at least 64). */
 void serial_random(uint8_t out[SERIAL_MAX], size_t *len);
 
+/* The serial serial_random() makes of SERIAL_MAX octets from the CSPRNG;
+ * false when they would give zero (draw again). */
+bool serial_from(const uint8_t raw[SERIAL_MAX], uint8_t out[SERIAL_MAX]);
+
 /* Parse 1..40 hex digits (leading zeros allowed) into big-endian bytes
  * without leading zero bytes; -1 if not hex or too long. */
 int serial_parse_hex(const char *s, uint8_t out[SERIAL_MAX], size_t *len);
