@@ -14,7 +14,10 @@
  *
  * A record is on disk (fdatasync) before clog_append() returns.  Group commit
  * is clog_append_nosync() several times and one clog_sync(): nothing written
- * that way may be acted on until clog_sync() has returned 0.
+ * that way may be acted on until clog_sync() has returned 0.  Records
+ * appended without a sync are kept in memory (up to 256 kB) and written in
+ * one go by clog_sync() or clog_close(); other readers of the file see
+ * them then.
  *
  * A hash chain alone proves order and integrity relative to a known head: an
  * attacker who can rewrite the whole file can recompute every hash.  The head
