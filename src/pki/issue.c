@@ -284,14 +284,22 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	    (rc = check_subject(p, r, err)) != 0 ||
 	    (rc = check_validity(p, iss, r, now, plan, err)) != 0)
 		return rc;
-	/* r->pub is NULL when OpenSSL cannot decode the key; asking again
-	 * puts its reason in the error queue. */
-	pub = r->pub != NULL ? r->pub : X509_REQ_get0_pubkey(r->csr);
-	if (pub == NULL)
-		return fe_err_ssl(err, "request %s: the CSR's public key "
-		    "cannot be decoded", r->id);
-	if ((r->spki != NULL ? keycheck_ec_valid(r->spki_nid, &p->keys,
-	    &kerr) : keycheck(pub, &p->keys, &kerr)) != 0)
+	/* A key the CSR reader took as spki has a valid point and needs no
+	 * EVP_PKEY of its own (request.h); the plan carries the spki. */
+	if (r->spki != NULL) {
+		pub = r->pub;
+		rc = keycheck_ec_valid(r->spki_nid, &p->keys, &kerr);
+	} else {
+		/* r->pub is NULL when OpenSSL cannot decode the key; asking
+		 * again puts its reason in the error queue. */
+		pub = r->pub != NULL ? r->pub : r->csr != NULL ?
+		    X509_REQ_get0_pubkey(r->csr) : NULL;
+		if (pub == NULL)
+			return fe_err_ssl(err, "request %s: the CSR's public "
+			    "key cannot be decoded", r->id);
+		rc = keycheck(pub, &p->keys, &kerr);
+	}
+	if (rc != 0)
 		return fe_err_code(err, FE_EPOLICY, "request %s: %s", r->id,
 		    kerr.msg);
 	if (request_verify(r) != 1)

@@ -346,10 +346,46 @@ static struct {
 };
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 
+/*
+ * A P-256 or P-384 key the reader took is not made into an EVP_PKEY of its
+ * own unless asked for (request_pub()): copying the curve's template costs
+ * more than the rest of the reading.  Instead each thread keeps, per curve,
+ * one key whose point is set afresh with EVP_PKEY_set1_encoded_public_key()
+ * -- which checks it is on the curve -- and a verification context on that
+ * key made once, as openssl speed does.  The context shares the key's
+ * EC_KEY, so it verifies with the point last set.
+ */
+struct scratch {
+	EVP_PKEY *k[2];
+	EVP_PKEY_CTX *c[2];
+};
+static pthread_key_t scratch_key;
+
+static void
+scratch_free(void *arg)
+{
+	struct scratch *sc = arg;
+	size_t i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		EVP_PKEY_CTX_free(sc->c[i]);
+		EVP_PKEY_free(sc->k[i]);
+	}
+	free(sc);
+}
+
 static void
 fast_free(void)
 {
 	size_t i;
+
+	/* The exiting thread's; other threads' go with them. */
+	if (fast.ready) {
+		scratch_free(pthread_getspecific(scratch_key));
+		(void)pthread_setspecific(scratch_key, NULL);
+	}
 
 	for (i = 0; i < sizeof(fast.dec) / sizeof(fast.dec[0]); i++)
 		OSSL_DECODER_CTX_free(fast.dec[i].ctx);
@@ -397,6 +433,61 @@ out:
 	EVP_PKEY_CTX_free(c);
 	EVP_PKEY_free(k);
 	return pub;
+}
+
+/* This thread's scratch (see struct scratch); NULL if it cannot be made. */
+static struct scratch *
+scratch_get(void)
+{
+	struct scratch *sc = pthread_getspecific(scratch_key);
+	size_t i;
+
+	if (sc != NULL)
+		return sc;
+	sc = fe_calloc(1, sizeof(*sc));
+	for (i = 0; i < 2; i++)
+		if ((sc->k[i] = EVP_PKEY_dup(fast.ec[i].tmpl)) == NULL ||
+		    (sc->c[i] = EVP_PKEY_CTX_new_from_pkey(NULL, sc->k[i],
+		    NULL)) == NULL || EVP_PKEY_verify_init(sc->c[i]) != 1) {
+			scratch_free(sc);
+			return NULL;
+		}
+	if (pthread_setspecific(scratch_key, sc) != 0) {
+		scratch_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* The index in fast.ec of spki's encoding; -1 if none. */
+static int
+fast_ec_index(const uint8_t *spki, size_t slen)
+{
+	const struct fast_ec *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(fast.ec) / sizeof(fast.ec[0]); i++) {
+		f = &fast.ec[i];
+		if (slen == f->prefix_len + f->point_len &&
+		    memcmp(spki, f->prefix, f->prefix_len) == 0 &&
+		    spki[f->prefix_len] == 0x04)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* This thread's scratch key of curve k given spki's point; NULL if the
+ * point is not on the curve. */
+static EVP_PKEY *
+scratch_point(int k, const uint8_t *spki)
+{
+	struct scratch *sc = scratch_get();
+	const struct fast_ec *f = &fast.ec[k];
+
+	if (sc == NULL || EVP_PKEY_set1_encoded_public_key(sc->k[k],
+	    spki + f->prefix_len, f->point_len) != 1)
+		return NULL;
+	return sc->k[k];
 }
 
 /* The key of spki when it is one of fast.ec's encodings, its curve in
@@ -454,6 +545,8 @@ fast_init(void)
 		if ((fast.md[i] = EVP_MD_fetch(NULL, OBJ_nid2sn(sig_algs[i].md),
 		    NULL)) == NULL)
 			goto out;
+	if (pthread_key_create(&scratch_key, scratch_free) != 0)
+		goto out;
 	/* Registered after OpenSSL's own handler, so it runs first. */
 	if (atexit(fast_free) != 0)
 		goto out;
@@ -756,7 +849,7 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	const struct sig_alg *sa = NULL;
 	EVP_PKEY *pk;
 	size_t n, slen, siglen, i;
-	int nid = 0;
+	int nid = 0, k;
 
 	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &c,
 	    &n) || p != end)
@@ -791,9 +884,21 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	if (!der_take(&p, cend, V_ASN1_BIT_STRING, &sig, &siglen) ||
 	    p != cend || siglen < 2 || sig[0] != 0)
 		return -1;
-	if ((pk = sa->rsa ? rsa_key(spki, slen) : fast_ec_key(spki, slen,
-	    &nid)) == NULL)
-		return -1;
+	if (sa->rsa) {
+		if ((pk = rsa_key(spki, slen)) == NULL)
+			return -1;
+	} else {
+		/* the point checked now; the key made if asked for */
+		pk = NULL;
+		ERR_set_mark();
+		if ((k = fast_ec_index(spki, slen)) < 0 ||
+		    scratch_point(k, spki) == NULL) {
+			ERR_pop_to_mark();
+			return -1;
+		}
+		ERR_pop_to_mark();
+		nid = fast.ec[k].nid;
+	}
 	r->pub = pk;
 	r->der = fe_malloc(len);
 	memcpy(r->der, der, len);
@@ -812,12 +917,116 @@ own_read(struct sign_request *r, const uint8_t *der, size_t len)
 	return 0;
 }
 
+/* The value of a base64 character; -1 for any other byte. */
+static int
+b64(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The line at *p (before end) without its LF or CRLF, *p moved past it;
+ * false at the end or when a line has no LF. */
+static bool
+pem_line(const uint8_t **p, const uint8_t *end, const uint8_t **l,
+    size_t *n)
+{
+	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
+
+	if (nl == NULL)
+		return false;
+	*l = *p;
+	*n = (size_t)(nl - *p) - (nl > *p && nl[-1] == '\r');
+	*p = nl + 1;
+	return true;
+}
+
+/*
+ * The DER of a PEM CSR in the plainest form RFC 7468 (section 3's
+ * "strict" text) describes, which pem_der() takes too, to the same bytes:
+ * its BEGIN line, lines of base64 (4n characters, '=' only at the very
+ * end; at most 64 to a line), the END line of the same label, then only
+ * white space.  NULL for anything else (pem_der() then decides); the
+ * caller frees the DER.
+ */
+static uint8_t *
+pem_strict(const uint8_t *p, size_t len, size_t *dlen)
+{
+	static const char *const label[] = { "CERTIFICATE REQUEST",
+	    "NEW CERTIFICATE REQUEST" };
+	const uint8_t *end = p + len, *l;
+	uint8_t *der = NULL;
+	size_t n, i, k = 0, pad = 0;
+	char want[64];
+	uint32_t acc;
+	int v, which;
+
+	if (!pem_line(&p, end, &l, &n))
+		return NULL;
+	for (which = 0; which < 2; which++)
+		if (n == strlen(label[which]) + 21 &&
+		    memcmp(l, "-----BEGIN ", 11) == 0 &&
+		    memcmp(l + 11, label[which], n - 21) == 0 &&
+		    memcmp(l + n - 10, "-----\0", 5) == 0)
+			break;
+	if (which == 2)
+		return NULL;
+	fe_snprintf(want, sizeof(want), "-----END %s-----", label[which]);
+	der = fe_malloc(len / 4 * 3 + 3);
+	for (;;) {
+		if (!pem_line(&p, end, &l, &n))
+			goto fail;
+		if (n == strlen(want) && memcmp(l, want, n) == 0)
+			break;
+		if (n == 0 || n % 4 != 0 || n > 64 || pad != 0)
+			goto fail;
+		for (i = 0; i < n; i += 4) {
+			acc = 0;
+			for (v = 0; v < 4; v++) {
+				int x = b64(l[i + (size_t)v]);
+				if (x < 0) {
+					/* '=' only as the last one or two */
+					if (l[i + (size_t)v] != '=' ||
+					    i + 4 != n || v < 2 ||
+					    (v == 2 && l[i + 3] != '='))
+						goto fail;
+					pad++;
+					x = 0;
+				}
+				acc = acc << 6 | (uint32_t)x;
+			}
+			der[k++] = (uint8_t)(acc >> 16);
+			if (pad < 2)
+				der[k++] = (uint8_t)(acc >> 8);
+			if (pad < 1)
+				der[k++] = (uint8_t)acc;
+		}
+	}
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			goto fail;
+	if (k == 0)
+		goto fail;
+	*dlen = k;
+	return der;
+fail:
+	free(der);
+	return NULL;
+}
+
 /* own_read() of a CSR in PEM or DER; -1 if it is not taken. */
 static int
 own_csr(struct sign_request *r, const uint8_t *p, size_t len)
 {
 	struct fe_err scratch;
 	unsigned char *der;
+	uint8_t *sder;
+	size_t slen;
 	long dlen = 0;
 	int rc;
 
@@ -827,6 +1036,11 @@ own_csr(struct sign_request *r, const uint8_t *p, size_t len)
 		return -1;
 	if (!is_pem(p, len))
 		return own_read(r, p, len);
+	if ((sder = pem_strict(p, len, &slen)) != NULL) {
+		rc = own_read(r, sder, slen);
+		free(sder);
+		return rc;
+	}
 	ERR_set_mark();
 	der = pem_der(p, len, &dlen, &scratch);
 	ERR_pop_to_mark();
@@ -847,19 +1061,25 @@ request_verify(const struct sign_request *r)
 	EVP_PKEY_CTX *c;
 	X509_REQ *req;
 	size_t i;
-	int ok = 0;
+	int ok = 0, k;
 
 	if (r->csr != NULL)
 		return X509_REQ_verify(r->csr, r->pub != NULL ? r->pub :
 		    X509_REQ_get0_pubkey(r->csr)) == 1;
-	if (r->pub == NULL)
+	if (r->pub == NULL && r->spki == NULL)
 		return 0;
 	for (i = 0; i < sizeof(fast.md) / sizeof(fast.md[0]); i++)
 		if (sig_algs[i].md == r->sig_md)
 			md = fast.md[i];
 	ERR_set_mark();
-	if (md != NULL && EVP_Digest(r->der + r->tbs_off, r->tbs_len, dg,
-	    &dlen, md, NULL) == 1 &&
+	if (r->spki != NULL) {
+		k = fast_ec_index(r->spki, r->spki_len);
+		ok = md != NULL && k >= 0 && scratch_point(k, r->spki) != NULL &&
+		    EVP_Digest(r->der + r->tbs_off, r->tbs_len, dg, &dlen, md,
+		    NULL) == 1 && EVP_PKEY_verify(scratch_get()->c[k],
+		    r->der + r->sig_off, r->sig_len, dg, dlen) == 1;
+	} else if (md != NULL && EVP_Digest(r->der + r->tbs_off, r->tbs_len,
+	    dg, &dlen, md, NULL) == 1 &&
 	    (c = EVP_PKEY_CTX_new_from_pkey(NULL, r->pub, NULL)) != NULL) {
 		ok = EVP_PKEY_verify_init(c) == 1 && (!r->sig_rsa ||
 		    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
@@ -875,9 +1095,20 @@ request_verify(const struct sign_request *r)
 	q = r->der;
 	if ((req = d2i_X509_REQ(NULL, &q, (long)r->der_len)) == NULL)
 		return 0;
-	ok = X509_REQ_verify(req, r->pub) == 1;
+	ok = X509_REQ_verify(req, r->pub != NULL ? r->pub :
+	    X509_REQ_get0_pubkey(req)) == 1;
 	X509_REQ_free(req);
 	return ok;
+}
+
+EVP_PKEY *
+request_pub(struct sign_request *r)
+{
+	int nid;
+
+	if (r->pub == NULL && r->spki != NULL)
+		r->pub = fast_ec_key(r->spki, r->spki_len, &nid);
+	return r->pub;
 }
 
 X509_REQ *
@@ -1133,7 +1364,9 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 		fe_err_prefix(err, "request %s", r->id);
 		goto fail;
 	}
-	if (EVP_Digest(p, len, r->digest, NULL, EVP_sha256(), NULL) != 1)
+	/* fast.md[0], when there, is SHA-256 looked up once */
+	if (EVP_Digest(p, len, r->digest, NULL, fast.ready ? fast.md[0] :
+	    EVP_sha256(), NULL) != 1)
 		fe_fatal("SHA-256 failed");
 	*out = r;
 	return 0;

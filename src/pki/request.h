@@ -69,7 +69,8 @@ struct sign_request {
 	 */
 	X509_REQ *csr;
 	EVP_PKEY *pub;                   /* the CSR's key; NULL if OpenSSL
-	                                    cannot decode it (see csr_parse) */
+	                                    cannot decode it (see csr_parse),
+	                                    and for spki until request_pub() */
 	uint8_t digest[32];              /* SHA-256 of the request bytes */
 	uint8_t *der;                    /* own reader: the CSR's DER */
 	size_t der_len;
@@ -93,6 +94,10 @@ struct sign_request {
 int request_parse(const uint8_t *p, size_t len, struct sign_request **out,
     struct fe_err *err);
 void request_free(struct sign_request *r);
+
+/* The CSR's key, made now for one the reader left as spki (request.c,
+ * struct scratch); NULL if OpenSSL cannot decode it. */
+EVP_PKEY *request_pub(struct sign_request *r);
 
 /*
  * 1 if the CSR's signature verifies with r->pub (RFC 2986 4.2: proof of

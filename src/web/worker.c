@@ -672,7 +672,7 @@ check_cert(const uint8_t *der, size_t len, const uint8_t *body,
 		fe_err_prefix(err, "the stored request");
 		goto out;
 	}
-	if (req->pub == NULL || X509_get0_pubkey(x) == NULL ||
+	if (request_pub(req) == NULL || X509_get0_pubkey(x) == NULL ||
 	    EVP_PKEY_eq(X509_get0_pubkey(x), req->pub) != 1) {
 		rc = fe_err_code(err, FE_EPOLICY, "request %s: the signer's "
 		    "certificate is not for the request's key", req->id);

@@ -105,7 +105,9 @@ check_reader(struct sign_request *r)
 
 	if (r->csr != NULL)
 		return;
-	check(r->pub != NULL && r->tbs_off + r->tbs_len <= r->der_len &&
+	check((r->pub != NULL) != (r->spki != NULL));
+	check(request_pub(r) != NULL &&
+	    r->tbs_off + r->tbs_len <= r->der_len &&
 	    r->sig_off + r->sig_len == r->der_len);
 	req = d2i_X509_REQ(NULL, &q, (long)r->der_len);
 	check(req != NULL && q == r->der + r->der_len);

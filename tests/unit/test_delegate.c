@@ -274,7 +274,7 @@ setup(void **state)
 		assert_string_equal(r->subject[1].value, "Example Org");
 		assert_string_equal(r->subject[2].value, "DE");
 		assert_int_equal(r->days, 30);
-		assert_non_null(r->pub);
+		assert_non_null(request_pub(r));
 		assert_int_equal(EVP_PKEY_get_base_id(r->pub), EVP_PKEY_EC);
 		assert_int_equal(EVP_PKEY_get_bits(r->pub), 256);
 		assert_int_equal(EVP_PKEY_up_ref(r->pub), 1);

@@ -320,7 +320,10 @@ own_reader(void **state)
 			r = parse_wrapped(csr, len);
 			assert_null(r->csr);
 			assert_non_null(r->der);
-			assert_int_equal(EVP_PKEY_eq(r->pub, want), 1);
+			/* an EC key is made only when asked for */
+			if (k < 2)
+				assert_null(r->pub);
+			assert_int_equal(EVP_PKEY_eq(request_pub(r), want), 1);
 			assert_int_equal(request_verify(r), 1);
 			if (k < 2) {
 				spki = NULL;
