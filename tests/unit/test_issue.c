@@ -424,8 +424,8 @@ one(struct issue_cache *c, const struct profiles *ps,
 		fe_snprintf(rn->value, REQ_VALUE_MAX, "%s", names[i]);
 		if (strncmp(names[i], "ip:", 3) == 0) {
 			rn->type = NT_IP;
-			memcpy(plan.names.ip[plan.names.nip], "\xc0\x00\x02\x01",
-			    4);
+			memcpy(plan.names.ip[plan.names.nip],
+			    "\xc0\x00\x02\x01", 4);
 			plan.names.iplen[plan.names.nip++] = 4;
 		} else if (strchr(names[i], '@') != NULL) {
 			rn->type = NT_EMAIL;
@@ -476,7 +476,8 @@ subjects(struct issue_cache *c, const struct profiles *ps,
 	static const struct attrv all[] = {
 		{ SA_CN, "Zo\xc3\xab M\xc3\xbcller" },
 		{ SA_EMAIL_ADDRESS, "zoe@example.org" },
-		{ SA_SURNAME, "M\xc3\xbcller" }, { SA_GIVEN_NAME, "Zo\xc3\xab" },
+		{ SA_SURNAME, "M\xc3\xbcller" },
+		{ SA_GIVEN_NAME, "Zo\xc3\xab" },
 		{ SA_PSEUDONYM, "zm/2+1" }, { SA_O, "Example B.V." },
 		{ SA_L, "\xe6\x9d\xb1\xe4\xba\xac" },       /* Tokyo */
 		{ SA_ST, "\xf0\x9f\x98\x80 state" },         /* U+1F600 */
