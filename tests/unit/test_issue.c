@@ -485,8 +485,26 @@ subjects(struct issue_cache *c, const struct profiles *ps,
 		{ SA_O, "Second O" }, { SA_CN, "\x01\x1f\x7f tab\there" },
 	};
 	static const char *const names[] = { "www.example.org" };
-	static const char *const bad_c[] = { "N@", "N_", "N*", "N", "NLD",
-	    "\xc3\xab" "A", "N!", "N\"", "N;", "N&", "N~", "" };
+	/* C and serialNumber outside PrintableString (lower case is in
+	 * it), C of other lengths; emailAddress outside IA5String (control
+	 * characters are in it); the largest code point and those around
+	 * the surrogates. */
+	static const struct attrv singles[] = {
+		{ SA_C, "N@" }, { SA_C, "N_" }, { SA_C, "N*" }, { SA_C, "N" },
+		{ SA_C, "NLD" }, { SA_C, "\xc3\xab" "A" }, { SA_C, "N!" },
+		{ SA_C, "N;" }, { SA_C, "" }, { SA_C, "nl" },
+		{ SA_SERIAL_NUMBER, "12@3" }, { SA_SERIAL_NUMBER, "a_b" },
+		{ SA_SERIAL_NUMBER, "x*y" }, { SA_SERIAL_NUMBER, "x\"y" },
+		{ SA_SERIAL_NUMBER, "x&y~" }, { SA_SERIAL_NUMBER, "" },
+		{ SA_SERIAL_NUMBER, "\xc3\xab" },
+		{ SA_EMAIL_ADDRESS, "zo\xc3\xab@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\x01o\x7f@example.org" },
+		{ SA_EMAIL_ADDRESS, "zo\xe9@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\x80@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\xc2\x80@example.org" },
+		{ SA_O, "\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 "
+		    "\xef\xbf\xbf" },
+	};
 	static const char *const bad_utf8[] = { "\xc3", "\xc0\xaf", "a\x80",
 	    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
 	    "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\xff", "" };
@@ -550,37 +568,9 @@ subjects(struct issue_cache *c, const struct profiles *ps,
 	a[1].v = "x";
 	one(c, ps, ti, sk, spki, spki_len, 1, a, 2, names, 1, 1700000000,
 	    1800000000, 512, false);
-	/* C and serialNumber: outside PrintableString; emailAddress
-	 * outside IA5String; lower case is fine in PrintableString. */
-	for (i = 0; i < sizeof(bad_c) / sizeof(bad_c[0]); i++) {
-		a[0].a = SA_C;
-		a[0].v = bad_c[i];
-		one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
+	for (i = 0; i < sizeof(singles) / sizeof(singles[0]); i++)
+		one(c, ps, ti, sk, spki, spki_len, 0, &singles[i], 1, names, 1,
 		    1700000000, 1800000000, 512, false);
-		a[0].a = SA_SERIAL_NUMBER;
-		one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
-		    1700000000, 1800000000, 512, false);
-	}
-	a[0].a = SA_C;
-	a[0].v = "nl";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
-	a[0].a = SA_EMAIL_ADDRESS;
-	a[0].v = "zo\xc3\xab@example.org";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
-	a[0].v = "z\x01o\x7f@example.org";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
-	a[0].v = "zo\xe9@example.org";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
-	a[0].v = "z\x80@example.org";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
-	a[0].v = "z\xc2\x80@example.org";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
 	/* Malformed UTF-8 (and empty values) in a UTF8String attribute,
 	 * and in pseudonym, which has no table entry and no bounds. */
 	for (i = 0; i < sizeof(bad_utf8) / sizeof(bad_utf8[0]); i++) {
@@ -592,11 +582,6 @@ subjects(struct issue_cache *c, const struct profiles *ps,
 		one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
 		    1700000000, 1800000000, 512, false);
 	}
-	/* The largest code point, and the ones around the surrogates. */
-	a[0].a = SA_O;
-	a[0].v = "\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf";
-	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
-	    1800000000, 512, false);
 	/* An empty subject (subjectAltName critical). */
 	one(c, ps, ti, sk, spki, spki_len, 0, a, 0, names, 1, 1700000000,
 	    1800000000, 512, true);
