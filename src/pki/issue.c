@@ -8,6 +8,7 @@
  * headers, which the registration side filled in after its checks and which
  * are checked again here.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -314,28 +315,31 @@ issue_check(const struct profile *p, const struct issuer *iss,
 	return 0;
 }
 
+/* The subject's attributes in a fixed order, most general first (X.520
+ * usage); subject_build() and the template path (subject_plan()). */
+static const struct {
+	enum subj_attr a;
+	int nid;
+} order[] = {
+	{ SA_C, NID_countryName }, { SA_ST, NID_stateOrProvinceName },
+	{ SA_L, NID_localityName }, { SA_O, NID_organizationName },
+	{ SA_SERIAL_NUMBER, NID_serialNumber },
+	{ SA_GIVEN_NAME, NID_givenName }, { SA_SURNAME, NID_surname },
+	{ SA_PSEUDONYM, NID_pseudonym }, { SA_CN, NID_commonName },
+	{ SA_EMAIL_ADDRESS, NID_pkcs9_emailAddress },
+};
+#define ORDER_N (sizeof(order) / sizeof(order[0]))
+
 static int
 subject_build(const struct sign_request *r, X509_NAME **out,
     struct fe_err *err)
 {
-	/* Fixed order, most general first (X.520 usage). */
-	static const struct {
-		enum subj_attr a;
-		int nid;
-	} order[] = {
-		{ SA_C, NID_countryName }, { SA_ST, NID_stateOrProvinceName },
-		{ SA_L, NID_localityName }, { SA_O, NID_organizationName },
-		{ SA_SERIAL_NUMBER, NID_serialNumber },
-		{ SA_GIVEN_NAME, NID_givenName }, { SA_SURNAME, NID_surname },
-		{ SA_PSEUDONYM, NID_pseudonym }, { SA_CN, NID_commonName },
-		{ SA_EMAIL_ADDRESS, NID_pkcs9_emailAddress },
-	};
 	X509_NAME *n = X509_NAME_new();
 	size_t i, j;
 
 	if (n == NULL)
 		fe_fatal("out of memory");
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (i = 0; i < ORDER_N; i++) {
 		for (j = 0; j < r->nsubject; j++) {
 			if (r->subject[j].attr != order[i].a)
 				continue;
@@ -608,13 +612,32 @@ out:
  * Runs between bars are encoded once per profile, issuer and kind of
  * subject key, with the same builders (x509ext.c) and OpenSSL's own
  * encoders; the signature AlgorithmIdentifier is the one X509_sign()
- * writes for the issuer key.  What varies is encoded per certificate the
- * way the X509 path encodes it: the serial as BN_to_ASN1_INTEGER() does,
- * times with ASN1_TIME_set(), the subject built by subject_build(), the
- * key by pubkey_set_own() or X509_PUBKEY_set().  Lengths are DER's
- * minimal definite form, as OpenSSL writes them.
+ * writes for the issuer key; a CRL part's cRLDistributionPoints is kept
+ * until the next part.  What varies is written here per certificate,
+ * octet for octet as the X509 path encodes it:
+ *
+ *   - the serial as BN_to_ASN1_INTEGER() does;
+ *   - times as ASN1_TIME_set() does (UTCTime for 1950 to 2049, else
+ *     GeneralizedTime; RFC 5280 4.1.2.5), for the years 0 to 9999; any
+ *     other time through ASN1_TIME_set() itself;
+ *   - the subject as subject_build() makes it with
+ *     X509_NAME_add_entry_by_NID(MBSTRING_UTF8), in the string type and
+ *     within the bounds of OpenSSL's ASN1_STRING_TABLE (read once, see
+ *     name_kinds()), and its X509_NAME_oneline() text; a subject with a
+ *     value OpenSSL could refuse or convert (not UTF-8, a character
+ *     PrintableString or IA5String lacks, a length out of bounds) goes
+ *     through subject_build() instead, so that the error is OpenSSL's;
+ *   - the key: the CSR's own SubjectPublicKeyInfo when the plan has it
+ *     (plan->spki), else by pubkey_set_own() or X509_PUBKEY_set();
+ *   - subjectAltName as ext_san() encodes it, subjectKeyIdentifier as
+ *     ext_ski() does (SHA-1 of the subjectPublicKey bits).
+ *
+ * Lengths are DER's minimal definite form, as OpenSSL writes them.
+ * tests/unit/test_issue.c compares every part with issue_build()'s.
  */
 #define TBS_MAX (1024 * 1024)
+#define SIG_STACK 512                  /* RSA-4096; larger keys: heap */
+#define SKI_LEN 20                     /* SHA-1 */
 
 struct tmpl {
 	const struct profile *p;
@@ -629,13 +652,28 @@ struct tmpl {
 	struct buf cdp_var;
 	EVP_PKEY_CTX *sign;            /* EVP_PKEY_sign_init'ed, md set */
 	EVP_MD *md;
+	EVP_MD *sha1;                  /* for subjectKeyIdentifier */
 	EVP_MD_CTX *mdctx;
 	size_t sigmax;
+};
+
+/* How X509_NAME_add_entry_by_NID(MBSTRING_UTF8) encodes an attribute of
+ * order[]: its OID's DER, the one string type its ASN1_STRING_TABLE
+ * entry leaves (0: none or several, never by hand) and the bounds in
+ * characters (0: none). */
+struct name_kind {
+	uint8_t oid[16];
+	size_t oidlen;
+	const char *sn;
+	int tag;
+	long min, max;
 };
 
 struct issue_cache {
 	struct tmpl *t;
 	size_t n;
+	struct name_kind kind[ORDER_N];
+	struct buf body, exts;         /* issue_der()'s, reset each time */
 };
 
 static const uint8_t zero = 0;
@@ -691,14 +729,61 @@ tmpl_clear(struct tmpl *t)
 	buf_free(&t->cdp_var);
 	EVP_PKEY_CTX_free(t->sign);
 	EVP_MD_free(t->md);
+	EVP_MD_free(t->sha1);
 	EVP_MD_CTX_free(t->mdctx);
 	memset(t, 0, sizeof(*t));
+}
+
+/* What ASN1_STRING_set_by_NID() does with each attribute of order[]:
+ * the table entry's mask (under the global mask unless STABLE_NO_MASK)
+ * and bounds, or DIRSTRING_TYPE under the global mask and no bounds. */
+static void
+name_kinds(struct name_kind kind[ORDER_N])
+{
+	unsigned long gmask = ASN1_STRING_get_default_mask(), mask;
+	const ASN1_STRING_TABLE *tbl;
+	unsigned char *p;
+	size_t i;
+	int n;
+
+	for (i = 0; i < ORDER_N; i++) {
+		struct name_kind *k = &kind[i];
+
+		memset(k, 0, sizeof(*k));
+		k->sn = OBJ_nid2sn(order[i].nid);
+		p = k->oid;
+		n = i2d_ASN1_OBJECT(OBJ_nid2obj(order[i].nid), NULL);
+		if (k->sn == NULL || n <= 0 || (size_t)n > sizeof(k->oid) ||
+		    i2d_ASN1_OBJECT(OBJ_nid2obj(order[i].nid), &p) != n)
+			continue;              /* tag 0: never by hand */
+		k->oidlen = (size_t)n;
+		if ((tbl = ASN1_STRING_TABLE_get(order[i].nid)) != NULL) {
+			mask = tbl->mask;
+			if (!(tbl->flags & STABLE_NO_MASK))
+				mask &= gmask;
+			k->min = tbl->minsize;
+			k->max = tbl->maxsize;
+		} else {
+			mask = DIRSTRING_TYPE & gmask;
+		}
+		if (mask == B_ASN1_PRINTABLESTRING)
+			k->tag = V_ASN1_PRINTABLESTRING;
+		else if (mask == B_ASN1_IA5STRING)
+			k->tag = V_ASN1_IA5STRING;
+		else if (mask == B_ASN1_UTF8STRING)
+			k->tag = V_ASN1_UTF8STRING;
+	}
 }
 
 struct issue_cache *
 issue_cache_new(void)
 {
-	return fe_calloc(1, sizeof(struct issue_cache));
+	struct issue_cache *c = fe_calloc(1, sizeof(struct issue_cache));
+
+	name_kinds(c->kind);
+	buf_init(&c->body, TBS_MAX);
+	buf_init(&c->exts, TBS_MAX);
+	return c;
 }
 
 void
@@ -711,6 +796,8 @@ issue_cache_free(struct issue_cache *c)
 	for (i = 0; i < c->n; i++)
 		tmpl_clear(&c->t[i]);
 	free(c->t);
+	buf_free(&c->body);
+	buf_free(&c->exts);
 	free(c);
 }
 
@@ -788,6 +875,7 @@ tmpl_make(struct tmpl *t)
 		goto fail;
 	if ((t->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(issue_md(key)),
 	    NULL)) == NULL ||
+	    (t->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
 	    (t->mdctx = EVP_MD_CTX_new()) == NULL ||
 	    (t->sign = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
 	    EVP_PKEY_sign_init(t->sign) != 1 ||
@@ -853,46 +941,421 @@ put_serial(struct buf *b, const uint8_t *s, size_t len, bool *bad,
 	return 0;
 }
 
+/* Civil date of a day count from 1970-01-01, proleptic Gregorian
+ * (H. Hinnant's civil_from_days, as gmtime_r() gives it). */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* The first and last seconds of the years 0 and 9999. */
+#define TIME_HAND_MIN (-62167219200LL)
+#define TIME_HAND_MAX 253402300799LL
+
+static void
+digits2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* A Time (RFC 5280 4.1.2.5) as ASN1_TIME_set() and i2d_ASN1_TIME() write
+ * it: UTCTime YYMMDDHHMMSSZ for 1950 to 2049, else GeneralizedTime
+ * YYYYMMDDHHMMSSZ; through them outside the years 0 to 9999. */
 static int
 put_time(struct buf *b, int64_t t, bool *bad)
 {
-	ASN1_TIME *at = ASN1_TIME_set(NULL, (time_t)t);
+	ASN1_TIME *at;
+	char s[15], *q = s;
+	int64_t y, sec;
+	unsigned m, d;
 
-	if (at == NULL)
-		return -1;
-	PUT_I2D(b, i2d_ASN1_TIME, at, bad);
-	ASN1_TIME_free(at);
+	if (t < TIME_HAND_MIN || t > TIME_HAND_MAX) {
+		if ((at = ASN1_TIME_set(NULL, (time_t)t)) == NULL)
+			return -1;
+		PUT_I2D(b, i2d_ASN1_TIME, at, bad);
+		ASN1_TIME_free(at);
+		return 0;
+	}
+	sec = t % 86400;
+	if (sec < 0)
+		sec += 86400;
+	civil_from_days((t - sec) / 86400, &y, &m, &d);
+	if (y < 1950 || y > 2049) {
+		digits2(q, (unsigned)(y / 100));
+		q += 2;
+	}
+	digits2(q, (unsigned)(y % 100));
+	digits2(q + 2, m);
+	digits2(q + 4, d);
+	digits2(q + 6, (unsigned)(sec / 3600));
+	digits2(q + 8, (unsigned)(sec / 60 % 60));
+	digits2(q + 10, (unsigned)(sec % 60));
+	q[12] = 'Z';
+	q += 13;
+	put_hdr(b, q - s == 13 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME,
+	    (size_t)(q - s), bad);
+	put(b, s, (size_t)(q - s), bad);
 	return 0;
 }
 
-/* Sign tbs with t's key and append the Certificate to out. */
+/* One attribute of the subject: kind[k] of the cache, value v[0..len). */
+struct subj_ent {
+	size_t k;
+	const char *v;
+	size_t len;
+};
+
+/* Code points in s[0..len) when it is UTF-8 as RFC 3629 defines it
+ * (shortest form, no surrogates, at most U+10FFFF: what OpenSSL's
+ * UTF8_getc() and is_unicode_valid() accept); -1 otherwise. */
+static long
+utf8_chars(const uint8_t *s, size_t len)
+{
+	size_t i = 0, n, j;
+	uint32_t v;
+	long count = 0;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			count++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1;
+			v = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2;
+			v = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3;
+			v = s[i] & 0x07;
+		} else {
+			return -1;
+		}
+		if (len - i - 1 < n)
+			return -1;
+		for (j = 1; j <= n; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return -1;
+			v = v << 6 | (s[i + j] & 0x3f);
+		}
+		if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) ||
+		    (n == 3 && v < 0x10000) || v > 0x10ffff ||
+		    (v >= 0xd800 && v <= 0xdfff))
+			return -1;
+		i += n + 1;
+		count++;
+	}
+	return count;
+}
+
+/* Whether c is in PrintableString (X.680 41.4; OpenSSL's asn1print). */
+static bool
+printable(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || strchr(" '()+,-./:=?", c) != NULL;
+}
+
+/*
+ * The subject's attributes in subject_build()'s order, into e[0..*n),
+ * when each is certain to be encoded here exactly as OpenSSL encodes it
+ * (see above): a value of the one string type kind[] names, within its
+ * bounds.  False for anything else: then subject_build() does it.
+ */
+static bool
+subject_plan(const struct issue_cache *c, const struct sign_request *r,
+    struct subj_ent e[REQ_SUBJECT_MAX], size_t *n)
+{
+	const struct name_kind *k;
+	const uint8_t *v;
+	size_t i, j, len, m = 0, x;
+	long chars;
+
+	if (r->nsubject > REQ_SUBJECT_MAX)
+		return false;
+	for (i = 0; i < ORDER_N; i++) {
+		k = &c->kind[i];
+		for (j = 0; j < r->nsubject; j++) {
+			if (r->subject[j].attr != order[i].a)
+				continue;
+			v = (const uint8_t *)r->subject[j].value;
+			len = strnlen(r->subject[j].value, REQ_VALUE_MAX);
+			if (len == REQ_VALUE_MAX || k->tag == 0)
+				return false;
+			chars = (long)len;
+			for (x = 0; x < len; x++) {
+				if (k->tag == V_ASN1_PRINTABLESTRING &&
+				    !printable(v[x]))
+					return false;
+				if (k->tag == V_ASN1_IA5STRING && v[x] >= 0x80)
+					return false;
+			}
+			if (k->tag == V_ASN1_UTF8STRING &&
+			    (chars = utf8_chars(v, len)) < 0)
+				return false;
+			if ((k->min > 0 && chars < k->min) ||
+			    (k->max > 0 && chars > k->max))
+				return false;
+			e[m].k = i;
+			e[m].v = r->subject[j].value;
+			e[m++].len = len;
+		}
+	}
+	*n = m;
+	return true;
+}
+
+/* Name (RFC 5280 4.1.2.4) of e[0..n): a SEQUENCE of RDNs, each a SET of
+ * one AttributeTypeAndValue, as i2d_X509_NAME() writes it. */
+static void
+put_subject(const struct issue_cache *c, struct buf *b,
+    const struct subj_ent *e, size_t n, bool *bad)
+{
+	size_t atv[REQ_SUBJECT_MAX], all = 0, i;
+
+	for (i = 0; i < n; i++) {
+		atv[i] = c->kind[e[i].k].oidlen + der_tl_size(e[i].len) +
+		    e[i].len;
+		all += der_tl_size(der_tl_size(atv[i]) + atv[i]) +
+		    der_tl_size(atv[i]) + atv[i];
+	}
+	put_hdr(b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, all, bad);
+	for (i = 0; i < n; i++) {
+		put_hdr(b, V_ASN1_SET | V_ASN1_CONSTRUCTED,
+		    der_tl_size(atv[i]) + atv[i], bad);
+		put_hdr(b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, atv[i], bad);
+		put(b, c->kind[e[i].k].oid, c->kind[e[i].k].oidlen, bad);
+		put_hdr(b, (uint8_t)c->kind[e[i].k].tag, e[i].len, bad);
+		put(b, e[i].v, e[i].len, bad);
+	}
+}
+
+/*
+ * What X509_NAME_oneline(name, out, size) writes for e[0..n) (OpenSSL 3.0,
+ * crypto/x509/x509_obj.c): "/SN=value" per entry, the value's octets
+ * below ' ' or above '~' as \xHH, '/' and '+' after a '\'; an entry that
+ * does not fit whole, and those after it, are left out.  size > 0.
+ */
+static void
+subject_oneline(const struct issue_cache *c, const struct subj_ent *e,
+    size_t n, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t l = 0, need, sl, i, j;
+	uint8_t ch;
+	char *p;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		sl = strlen(c->kind[e[i].k].sn);
+		need = 2 + sl;
+		for (j = 0; j < e[i].len; j++) {
+			ch = (uint8_t)e[i].v[j];
+			need += ch < ' ' || ch > '~' ? 4 :
+			    ch == '/' || ch == '+' ? 2 : 1;
+		}
+		if (need > size - 1 - l)
+			break;
+		p = out + l;
+		*p++ = '/';
+		memcpy(p, c->kind[e[i].k].sn, sl);
+		p += sl;
+		*p++ = '=';
+		for (j = 0; j < e[i].len; j++) {
+			ch = (uint8_t)e[i].v[j];
+			if (ch < ' ' || ch > '~') {
+				*p++ = '\\';
+				*p++ = 'x';
+				*p++ = hex[ch >> 4];
+				*p++ = hex[ch & 15];
+				continue;
+			}
+			if (ch == '/' || ch == '+')
+				*p++ = '\\';
+			*p++ = (char)ch;
+		}
+		*p = '\0';
+		l += need;
+	}
+}
+
+/* The subjectPublicKey bits of SubjectPublicKeyInfo DER (RFC 5280
+ * 4.1.2.7): the BIT STRING's contents after its unused-bits octet, which
+ * must be 0; false if spki is not that. */
+static bool
+spki_bits(const uint8_t *spki, size_t len, const uint8_t **bits,
+    size_t *nbits)
+{
+	const uint8_t *p = spki, *end = spki + len, *v, *alg;
+	size_t vlen, alen;
+
+	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &v,
+	    &vlen) || p != end)
+		return false;
+	p = v;
+	end = v + vlen;
+	if (!der_take(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &alg,
+	    &alen) || !der_take(&p, end, V_ASN1_BIT_STRING, &v, &vlen) ||
+	    p != end || vlen < 1 || v[0] != 0)
+		return false;
+	*bits = v + 1;
+	*nbits = vlen - 1;
+	return true;
+}
+
+/* RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
 static int
-tmpl_sign(struct tmpl *t, const struct buf *tbs, struct buf *out, bool *bad)
+ski_of(struct tmpl *t, const uint8_t *bits, size_t n, uint8_t ski[SKI_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
-	uint8_t *sig = fe_malloc(t->sigmax);
-	size_t siglen = t->sigmax;
+
+	if (EVP_DigestInit_ex2(t->mdctx, t->sha1, NULL) != 1 ||
+	    EVP_DigestUpdate(t->mdctx, bits, n) != 1 ||
+	    EVP_DigestFinal_ex(t->mdctx, md, &mdlen) != 1 || mdlen != SKI_LEN)
+		return -1;
+	memcpy(ski, md, SKI_LEN);
+	return 0;
+}
+
+/*
+ * Append the SubjectPublicKeyInfo of plan->pub: plan->spki as it is, or
+ * as issue_set_pubkey() makes it; with ski, put the key's identifier
+ * there.  -1 if the key cannot be encoded (OpenSSL's error queue).
+ */
+static int
+put_spki(struct tmpl *t, struct buf *b, const struct issue_plan *plan,
+    uint8_t *ski, bool *bad)
+{
+	X509_PUBKEY *xpk;
+	const unsigned char *pk;
+	const uint8_t *bits;
+	size_t nbits;
+	int pklen, rc = -1;
+
+	if (plan->spki != NULL && spki_bits(plan->spki, plan->spki_len,
+	    &bits, &nbits)) {
+		if (ski != NULL && ski_of(t, bits, nbits, ski) != 0)
+			return -1;
+		put(b, plan->spki, plan->spki_len, bad);
+		return 0;
+	}
+	if ((xpk = X509_PUBKEY_new()) == NULL)
+		fe_fatal("out of memory");
+	if (pubkey_set_own(xpk, plan->pub) != 1 &&
+	    X509_PUBKEY_set(&xpk, plan->pub) != 1)
+		goto out;
+	if (ski != NULL && (X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL,
+	    xpk) != 1 || ski_of(t, pk, (size_t)pklen, ski) != 0))
+		goto out;
+	PUT_I2D(b, i2d_X509_PUBKEY, xpk, bad);
+	rc = 0;
+out:
+	X509_PUBKEY_free(xpk);
+	return rc;
+}
+
+/* subjectKeyIdentifier (RFC 5280 4.2.1.2) as ext_ski() encodes it. */
+static void
+put_ski(struct buf *b, const uint8_t ski[SKI_LEN], bool *bad)
+{
+	/* SEQUENCE { OID 2.5.29.14, OCTET STRING { OCTET STRING } } */
+	put(b, "\x30\x1d\x06\x03\x55\x1d\x0e\x04\x16\x04\x14", 11, bad);
+	put(b, ski, SKI_LEN, bad);
+}
+
+/* subjectAltName (RFC 5280 4.2.1.6) as ext_san() encodes it: its
+ * dNSNames, iPAddresses, then rfc822Names, with implicit tags. */
+static void
+put_san(struct buf *b, const struct ext_names *nm, bool critical,
+    bool *bad)
+{
+	size_t gn = 0, os, i;
+
+	for (i = 0; i < nm->ndns; i++)
+		gn += der_tl_size(strlen(nm->dns[i])) + strlen(nm->dns[i]);
+	for (i = 0; i < nm->nip; i++)
+		gn += der_tl_size(nm->iplen[i]) + nm->iplen[i];
+	for (i = 0; i < nm->nemail; i++)
+		gn += der_tl_size(strlen(nm->email[i])) +
+		    strlen(nm->email[i]);
+	os = der_tl_size(gn) + gn;
+	put_hdr(b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, 5 +
+	    (critical ? 3 : 0) + der_tl_size(os) + os, bad);
+	put(b, "\x06\x03\x55\x1d\x11", 5, bad);       /* 2.5.29.17 */
+	if (critical)
+		put(b, "\x01\x01\xff", 3, bad);
+	put_hdr(b, V_ASN1_OCTET_STRING, os, bad);
+	put_hdr(b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, gn, bad);
+	for (i = 0; i < nm->ndns; i++) {
+		put_hdr(b, 0x82, strlen(nm->dns[i]), bad);
+		put(b, nm->dns[i], strlen(nm->dns[i]), bad);
+	}
+	for (i = 0; i < nm->nip; i++) {
+		put_hdr(b, 0x87, nm->iplen[i], bad);
+		put(b, nm->ip[i], nm->iplen[i], bad);
+	}
+	for (i = 0; i < nm->nemail; i++) {
+		put_hdr(b, 0x81, strlen(nm->email[i]), bad);
+		put(b, nm->email[i], strlen(nm->email[i]), bad);
+	}
+}
+
+/* Sign the TBSCertificate (tag and length hdr, then body) with t's key;
+ * the Certificate in *der (fe_malloc), *derlen. */
+static int
+tmpl_sign(struct tmpl *t, const uint8_t *hdr, size_t hlen,
+    const struct buf *body, uint8_t **der, size_t *derlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	uint8_t stack[SIG_STACK], *sig, *p;
+	size_t siglen = t->sigmax, tbslen = hlen + body->len, len;
 	int rc = -1;
 
+	sig = t->sigmax <= sizeof(stack) ? stack : fe_malloc(t->sigmax);
 	if (EVP_DigestInit_ex2(t->mdctx, t->md, NULL) != 1 ||
-	    EVP_DigestUpdate(t->mdctx, tbs->p, tbs->len) != 1 ||
+	    EVP_DigestUpdate(t->mdctx, hdr, hlen) != 1 ||
+	    EVP_DigestUpdate(t->mdctx, body->p, body->len) != 1 ||
 	    EVP_DigestFinal_ex(t->mdctx, md, &mdlen) != 1 ||
 	    EVP_PKEY_sign(t->sign, sig, &siglen, md, mdlen) != 1)
 		goto out;
 	/* Certificate: tbsCertificate, signatureAlgorithm, signatureValue
 	 * (a BIT STRING with no unused bits). */
-	put_hdr(out, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, tbs->len +
-	    t->algid.len + der_tl_size(siglen + 1) + siglen + 1, bad);
-	put(out, tbs->p, tbs->len, bad);
-	put(out, t->algid.p, t->algid.len, bad);
-	put_hdr(out, V_ASN1_BIT_STRING, siglen + 1, bad);
-	put(out, &zero, 1, bad);
-	put(out, sig, siglen, bad);
+	len = tbslen + t->algid.len + der_tl_size(siglen + 1) + siglen + 1;
+	p = *der = fe_malloc(der_tl_size(len) + len);
+	p += der_put_tl(p, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, len);
+	memcpy(p, hdr, hlen);
+	p += hlen;
+	if (body->len > 0)
+		memcpy(p, body->p, body->len);
+	p += body->len;
+	memcpy(p, t->algid.p, t->algid.len);
+	p += t->algid.len;
+	p += der_put_tl(p, V_ASN1_BIT_STRING, siglen + 1);
+	*p++ = 0;
+	memcpy(p, sig, siglen);
+	*derlen = der_tl_size(len) + len;
 	rc = 0;
 out:
 	OPENSSL_cleanse(md, sizeof(md));
-	free(sig);
+	if (sig != stack)
+		free(sig);
 	return rc;
 }
 
@@ -932,10 +1395,12 @@ issue_der(struct issue_cache *c, const struct profile *p,
     struct fe_err *err)
 {
 	struct tmpl *t;
-	struct buf body, exts, tbs, cert;
+	struct buf *body = &c->body, *exts = &c->exts;
+	struct subj_ent se[REQ_SUBJECT_MAX];
 	X509_NAME *subj = NULL;
-	X509_PUBKEY *xpk = NULL;
-	bool bad = false;
+	uint8_t ski[SKI_LEN], hdr[DER_TL_MAX];
+	size_t nse = 0;
+	bool bad = false, hand, empty;
 	int rc;
 
 	if (iss->key == NULL)
@@ -945,93 +1410,89 @@ issue_der(struct issue_cache *c, const struct profile *p,
 	if (!t->ok)
 		return der_by_x509(p, iss, r, plan, serial, serial_len, der,
 		    derlen, subject, subject_size, err);
-	buf_init(&body, TBS_MAX);
-	buf_init(&exts, TBS_MAX);
-	buf_init(&tbs, TBS_MAX);
-	buf_init(&cert, TBS_MAX);
-	rc = FE_ECRYPTO;
-	put(&body, "\xa0\x03\x02\x01\x02", 5, &bad);       /* v3 */
-	if ((rc = put_serial(&body, serial, serial_len, &bad, err)) != 0)
+	buf_reset(body);
+	buf_reset(exts);
+	put(body, "\xa0\x03\x02\x01\x02", 5, &bad);       /* v3 */
+	if ((rc = put_serial(body, serial, serial_len, &bad, err)) != 0)
 		goto out;
-	put(&body, t->algid.p, t->algid.len, &bad);
-	put(&body, t->issuer_name.p, t->issuer_name.len, &bad);
+	put(body, t->algid.p, t->algid.len, &bad);
+	put(body, t->issuer_name.p, t->issuer_name.len, &bad);
 	/* Validity: its two times go through exts, then into body. */
-	if (put_time(&exts, plan->not_before, &bad) != 0 ||
-	    put_time(&exts, plan->not_after, &bad) != 0) {
+	if (put_time(exts, plan->not_before, &bad) != 0 ||
+	    put_time(exts, plan->not_after, &bad) != 0) {
 		rc = fe_err_ssl(err, "cannot set validity");
 		goto out;
 	}
-	put_hdr(&body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts.len, &bad);
-	put(&body, exts.p, exts.len, &bad);
-	buf_reset(&exts);
-	if ((rc = subject_build(r, &subj, err)) != 0)
-		goto out;
-	rc = FE_ECRYPTO;
-	PUT_I2D(&body, i2d_X509_NAME, subj, &bad);
-	if ((xpk = X509_PUBKEY_new()) == NULL)
-		fe_fatal("out of memory");
-	if (pubkey_set_own(xpk, plan->pub) != 1 &&
-	    X509_PUBKEY_set(&xpk, plan->pub) != 1) {
-		fe_err_ssl(err, "request %s: cannot build certificate", r->id);
+	put_hdr(body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts->len, &bad);
+	put(body, exts->p, exts->len, &bad);
+	buf_reset(exts);
+	hand = subject_size <= INT_MAX && subject_plan(c, r, se, &nse);
+	if (hand) {
+		put_subject(c, body, se, nse, &bad);
+		empty = nse == 0;
+	} else {
+		if ((rc = subject_build(r, &subj, err)) != 0)
+			goto out;
+		PUT_I2D(body, i2d_X509_NAME, subj, &bad);
+		empty = X509_NAME_entry_count(subj) == 0;
+	}
+	if (put_spki(t, body, plan, p->ski ? ski : NULL, &bad) != 0) {
+		rc = fe_err_ssl(err, "request %s: cannot build certificate",
+		    r->id);
 		goto out;
 	}
-	PUT_I2D(&body, i2d_X509_PUBKEY, xpk, &bad);
 
-	put(&exts, t->pre.p, t->pre.len, &bad);
-	if (r->nnames > 0 && put_ext_take(&exts, ext_san(&plan->names,
-	    X509_NAME_entry_count(subj) == 0, err), &bad) != 0)
-		goto out;
+	put(exts, t->pre.p, t->pre.len, &bad);
+	if (r->nnames > 0)
+		put_san(exts, &plan->names, empty, &bad);
 	if (p->crl_dp && plan->crl_url != NULL) {
 		if (strcmp(t->cdp_url, plan->crl_url) != 0 ||
 		    t->cdp_var.len == 0) {
 			buf_reset(&t->cdp_var);
 			t->cdp_url[0] = '\0';
 			if (put_ext_take(&t->cdp_var, ext_crl_dp(plan->crl_url,
-			    err), &bad) != 0)
+			    err), &bad) != 0) {
+				rc = FE_ECRYPTO;
 				goto out;
+			}
 			if (strlen(plan->crl_url) < sizeof(t->cdp_url))
 				fe_snprintf(t->cdp_url, sizeof(t->cdp_url),
 				    "%s", plan->crl_url);
 		}
-		put(&exts, t->cdp_var.p, t->cdp_var.len, &bad);
+		put(exts, t->cdp_var.p, t->cdp_var.len, &bad);
 	} else {
-		put(&exts, t->cdp.p, t->cdp.len, &bad);
+		put(exts, t->cdp.p, t->cdp.len, &bad);
 	}
-	put(&exts, t->post.p, t->post.len, &bad);
-	if (p->ski && put_ext_take(&exts, ext_ski(xpk, err), &bad) != 0)
-		goto out;
-	put(&exts, t->tail.p, t->tail.len, &bad);
-	if (exts.len > 0) {             /* [3] EXPLICIT Extensions */
-		put_hdr(&body, 0xa3, der_tl_size(exts.len) + exts.len, &bad);
-		put_hdr(&body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts.len,
+	put(exts, t->post.p, t->post.len, &bad);
+	if (p->ski)
+		put_ski(exts, ski, &bad);
+	put(exts, t->tail.p, t->tail.len, &bad);
+	if (exts->len > 0) {            /* [3] EXPLICIT Extensions */
+		put_hdr(body, 0xa3, der_tl_size(exts->len) + exts->len, &bad);
+		put_hdr(body, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, exts->len,
 		    &bad);
-		put(&body, exts.p, exts.len, &bad);
+		put(body, exts->p, exts->len, &bad);
 	}
-	put_hdr(&tbs, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, body.len, &bad);
-	put(&tbs, body.p, body.len, &bad);
 	if (bad) {
 		rc = fe_err_ssl(err, "request %s: cannot build certificate",
 		    r->id);
 		goto out;
 	}
-	if (tmpl_sign(t, &tbs, &cert, &bad) != 0 || bad) {
+	if (tmpl_sign(t, hdr, der_put_tl(hdr, V_ASN1_SEQUENCE |
+	    V_ASN1_CONSTRUCTED, body->len), body, der, derlen) != 0) {
 		rc = fe_err_ssl(err, "request %s: signing with %s failed",
 		    r->id, iss->label);
 		goto out;
 	}
-	if (subject != NULL)
+	if (subject != NULL && hand) {
+		if (subject_size > 0)
+			subject_oneline(c, se, nse, subject, subject_size);
+	} else if (subject != NULL) {
 		X509_NAME_oneline(subj, subject, (int)subject_size);
-	*der = cert.p;
-	*derlen = cert.len;
-	cert.p = NULL;
+	}
 	rc = 0;
 out:
 	X509_NAME_free(subj);
-	X509_PUBKEY_free(xpk);
-	buf_free(&body);
-	buf_free(&exts);
-	buf_free(&tbs);
-	buf_free(&cert);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 
 #include "lib/conf.h"
 #include "lib/err.h"
+#include "lib/seam.h"
 #include "pki/issue.h"
 #include "../tools/testkeys.h"
 
@@ -257,7 +258,11 @@ other_keys(void **state)
  * every kind, serials with leading zero octets and high bits, times on
  * both sides of 2050 (UTCTime and GeneralizedTime), empty and full
  * subjects, and names whose lengths put the DER lengths of the
- * subjectAltName and of the whole around 127/128 and 255/256 octets.
+ * subjectAltName and of the whole around 127/128 and 255/256 octets;
+ * EC keys given as the CSR's own SubjectPublicKeyInfo (plan->spki) and
+ * not; then subjects(), times() and san_lengths() below.  The subject
+ * text must match X509_NAME_oneline()'s at every buffer size, with
+ * nothing written past it.
  */
 
 /* The TBSCertificate TLV inside a Certificate's DER. */
@@ -331,7 +336,7 @@ dns_name(char *out, size_t len, unsigned seed)
 static void
 compare_one(struct issue_cache *c, const struct profile *p,
     const struct tiss *ti, struct sign_request *r, struct issue_plan *plan,
-    const uint8_t *serial, size_t slen, bool same_sig)
+    const uint8_t *serial, size_t slen, bool same_sig, size_t ssize)
 {
 	X509 *x = NULL, *y;
 	unsigned char *xd = NULL;
@@ -344,8 +349,11 @@ compare_one(struct issue_cache *c, const struct profile *p,
 	int n, rc1, rc2;
 
 	rc1 = issue_build(p, &ti->iss, r, plan, serial, slen, &x, &e1);
+	assert_true(ssize <= sizeof(s1));
+	memset(s1, 'x', sizeof(s1));
+	memset(s2, 'x', sizeof(s2));
 	rc2 = issue_der(c, p, &ti->iss, r, plan, serial, slen, &der,
-	    &derlen, s2, sizeof(s2), &e2);
+	    &derlen, s2, ssize, &e2);
 	assert_int_equal(rc1, rc2);
 	if (rc1 != 0) {
 		assert_string_equal(e1.msg, e2.msg);
@@ -365,8 +373,9 @@ compare_one(struct issue_cache *c, const struct profile *p,
 		assert_int_equal((size_t)n, derlen);
 		assert_memory_equal(xd, der, derlen);
 	}
-	X509_NAME_oneline(X509_get_subject_name(x), s1, sizeof(s1));
-	assert_string_equal(s1, s2);
+	/* The subject text, also cut short, and nothing written past it. */
+	X509_NAME_oneline(X509_get_subject_name(x), s1, (int)ssize);
+	assert_memory_equal(s1, s2, sizeof(s1));
 	/* The template's certificate parses, with nothing after it, and
 	 * its signature verifies under the issuer's key. */
 	q = der;
@@ -378,6 +387,281 @@ compare_one(struct issue_cache *c, const struct profile *p,
 	X509_free(x);
 	OPENSSL_free(xd);
 	free(der);
+}
+
+/* One request from ps->p[0] with subject a[0..n), names names[0..nn)
+ * (dNSNames; "ip:" an IPv4 address, "@" in it an rfc822Name) and
+ * validity nb..na, compared on the P-256 issuer (ti[0]) with key
+ * kidx, and on the RSA one (ti[2], whole certificate) when rsa. */
+struct attrv {
+	enum subj_attr a;
+	const char *v;
+};
+
+static void
+one(struct issue_cache *c, const struct profiles *ps,
+    const struct tiss *ti, EVP_PKEY *const *sk,
+    unsigned char *const *spki, const size_t *spki_len, size_t kidx,
+    const struct attrv *a, size_t n, const char *const *names, size_t nn,
+    int64_t nb, int64_t na, size_t ssize, bool rsa)
+{
+	struct sign_request *r = calloc(1, sizeof(*r));
+	struct issue_plan plan;
+	uint8_t serial[SERIAL_MAX];
+	size_t i, slen;
+
+	assert_non_null(r);
+	memset(&plan, 0, sizeof(plan));
+	fe_snprintf(r->id, sizeof(r->id), "extra");
+	for (i = 0; i < n; i++) {
+		r->subject[r->nsubject].attr = a[i].a;
+		fe_snprintf(r->subject[r->nsubject++].value, REQ_VALUE_MAX,
+		    "%s", a[i].v);
+	}
+	for (i = 0; i < nn; i++) {
+		struct req_name *rn = &r->names[r->nnames++];
+
+		fe_snprintf(rn->value, REQ_VALUE_MAX, "%s", names[i]);
+		if (strncmp(names[i], "ip:", 3) == 0) {
+			rn->type = NT_IP;
+			memcpy(plan.names.ip[plan.names.nip],
+			    "\xc0\x00\x02\x01", 4);
+			plan.names.iplen[plan.names.nip++] = 4;
+		} else if (strchr(names[i], '@') != NULL) {
+			rn->type = NT_EMAIL;
+			plan.names.email[plan.names.nemail++] = rn->value;
+		} else {
+			plan.names.dns[plan.names.ndns++] = rn->value;
+		}
+	}
+	plan.pub = sk[kidx];
+	plan.spki = spki[kidx];
+	plan.spki_len = spki_len[kidx];
+	plan.not_before = nb;
+	plan.not_after = na;
+	serial_random(serial, &slen);
+	compare_one(c, &ps->p[0], &ti[0], r, &plan, serial, slen, false,
+	    ssize);
+	if (rsa)
+		compare_one(c, &ps->p[0], &ti[2], r, &plan, serial, slen,
+		    true, ssize);
+	free(r);
+}
+
+/* count copies of unit, then tail. */
+static const char *
+rep(char *out, const char *unit, size_t count, const char *tail)
+{
+	size_t i, l = 0, ul = strlen(unit);
+
+	for (i = 0; i < count; i++, l += ul)
+		memcpy(out + l, unit, ul);
+	memcpy(out + l, tail, strlen(tail) + 1);
+	return out;
+}
+
+/*
+ * Subjects: every attribute with ASCII, Latin and CJK UTF-8 values and
+ * characters OpenSSL escapes in its one-line text; each attribute at its
+ * ASN1_STRING_TABLE bounds (counted in characters) and one past them;
+ * characters PrintableString (C, serialNumber) and IA5String
+ * (emailAddress) cannot hold; malformed UTF-8; the text cut at every
+ * length.  Values past a bound fail in both paths with OpenSSL's error.
+ */
+static void
+subjects(struct issue_cache *c, const struct profiles *ps,
+    const struct tiss *ti, EVP_PKEY *const *sk,
+    unsigned char *const *spki, const size_t *spki_len)
+{
+	static const struct attrv all[] = {
+		{ SA_CN, "Zo\xc3\xab M\xc3\xbcller" },
+		{ SA_EMAIL_ADDRESS, "zoe@example.org" },
+		{ SA_SURNAME, "M\xc3\xbcller" },
+		{ SA_GIVEN_NAME, "Zo\xc3\xab" },
+		{ SA_PSEUDONYM, "zm/2+1" }, { SA_O, "Example B.V." },
+		{ SA_L, "\xe6\x9d\xb1\xe4\xba\xac" },       /* Tokyo */
+		{ SA_ST, "\xf0\x9f\x98\x80 state" },         /* U+1F600 */
+		{ SA_C, "NL" }, { SA_SERIAL_NUMBER, "ABC-123 (x)'+,./:=?" },
+		{ SA_O, "Second O" }, { SA_CN, "\x01\x1f\x7f tab\there" },
+	};
+	static const char *const names[] = { "www.example.org" };
+	/* C and serialNumber outside PrintableString (lower case is in
+	 * it), C of other lengths; emailAddress outside IA5String (control
+	 * characters are in it); the largest code point and those around
+	 * the surrogates. */
+	static const struct attrv singles[] = {
+		{ SA_C, "N@" }, { SA_C, "N_" }, { SA_C, "N*" }, { SA_C, "N" },
+		{ SA_C, "NLD" }, { SA_C, "\xc3\xab" "A" }, { SA_C, "N!" },
+		{ SA_C, "N;" }, { SA_C, "" }, { SA_C, "nl" },
+		{ SA_SERIAL_NUMBER, "12@3" }, { SA_SERIAL_NUMBER, "a_b" },
+		{ SA_SERIAL_NUMBER, "x*y" }, { SA_SERIAL_NUMBER, "x\"y" },
+		{ SA_SERIAL_NUMBER, "x&y~" }, { SA_SERIAL_NUMBER, "" },
+		{ SA_SERIAL_NUMBER, "\xc3\xab" },
+		{ SA_EMAIL_ADDRESS, "zo\xc3\xab@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\x01o\x7f@example.org" },
+		{ SA_EMAIL_ADDRESS, "zo\xe9@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\x80@example.org" },
+		{ SA_EMAIL_ADDRESS, "z\xc2\x80@example.org" },
+		{ SA_O, "\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 "
+		    "\xef\xbf\xbf" },
+	};
+	static const char *const bad_utf8[] = { "\xc3", "\xc0\xaf", "a\x80",
+	    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+	    "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\xff", "" };
+	static const struct {
+		enum subj_attr a;
+		size_t max;
+	} bounds[] = {
+		{ SA_CN, 64 }, { SA_O, 64 }, { SA_L, 128 }, { SA_ST, 128 },
+		{ SA_SERIAL_NUMBER, 64 }, { SA_EMAIL_ADDRESS, 128 },
+	};
+	char v[REQ_VALUE_MAX * 2];
+	struct attrv a[REQ_SUBJECT_MAX];
+	size_t i, n, len;
+
+	/* Everything, both ways round, and its text at every length. */
+	one(c, ps, ti, sk, spki, spki_len, 0, all, 12, names, 1, 1700000000,
+	    1800000000, 512, true);
+	for (len = 0; len < 200; len++)
+		one(c, ps, ti, sk, spki, spki_len, len % 2 ? 0 : 1, all, 12,
+		    names, 1, 1700000000, 1800000000, len, false);
+	for (i = 0; i < 12; i++)
+		a[i] = all[11 - i];
+	one(c, ps, ti, sk, spki, spki_len, 4, a, 12, names, 1, 1700000000,
+	    1800000000, 512, false);
+	/* Sixteen attributes, the most a request has. */
+	for (i = 0; i < REQ_SUBJECT_MAX; i++)
+		a[i] = all[i % 12];
+	one(c, ps, ti, sk, spki, spki_len, 0, a, REQ_SUBJECT_MAX, names, 1,
+	    1700000000, 1800000000, 512, false);
+	/* Each attribute alone, then at and past its bounds, in ASCII and
+	 * (UTF8String ones) in three-octet characters. */
+	for (i = 0; i < 12; i++)
+		one(c, ps, ti, sk, spki, spki_len, 2, &all[i], 1, names, 1,
+		    1700000000, 1800000000, 512, false);
+	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+		for (n = bounds[i].max - 1; n <= bounds[i].max + 1; n++) {
+			a[0].a = bounds[i].a;
+			a[0].v = rep(v, "a", n, "");
+			if (bounds[i].a == SA_EMAIL_ADDRESS)
+				a[0].v = rep(v, "a", n - 12, "@example.org");
+			one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
+			    1700000000, 1800000000, 512, false);
+			if (bounds[i].a == SA_SERIAL_NUMBER ||
+			    bounds[i].a == SA_EMAIL_ADDRESS || 3 * n > 255)
+				continue;
+			a[0].v = rep(v, "\xe4\xb8\xad", n, "");
+			one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
+			    1700000000, 1800000000, 512, false);
+		}
+	}
+	/* CN of 63 CJK characters and one of four octets: 64, at the
+	 * bound in characters, 193 octets. */
+	a[0].a = SA_CN;
+	a[0].v = rep(v, "\xe4\xb8\xad", 63, "\xf0\x9f\x98\x80");
+	one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1, 1700000000,
+	    1800000000, 512, false);
+	/* givenName and surname: long, no bound a request can reach. */
+	a[0].a = SA_GIVEN_NAME;
+	a[0].v = rep(v, "\xc3\xa9", 127, "");
+	a[1].a = SA_SURNAME;
+	a[1].v = "x";
+	one(c, ps, ti, sk, spki, spki_len, 1, a, 2, names, 1, 1700000000,
+	    1800000000, 512, false);
+	for (i = 0; i < sizeof(singles) / sizeof(singles[0]); i++)
+		one(c, ps, ti, sk, spki, spki_len, 0, &singles[i], 1, names, 1,
+		    1700000000, 1800000000, 512, false);
+	/* Malformed UTF-8 (and empty values) in a UTF8String attribute,
+	 * and in pseudonym, which has no table entry and no bounds. */
+	for (i = 0; i < sizeof(bad_utf8) / sizeof(bad_utf8[0]); i++) {
+		a[0].a = SA_CN;
+		a[0].v = bad_utf8[i];
+		one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
+		    1700000000, 1800000000, 512, false);
+		a[0].a = SA_PSEUDONYM;
+		one(c, ps, ti, sk, spki, spki_len, 0, a, 1, names, 1,
+		    1700000000, 1800000000, 512, false);
+	}
+	/* An empty subject (subjectAltName critical). */
+	one(c, ps, ti, sk, spki, spki_len, 0, a, 0, names, 1, 1700000000,
+	    1800000000, 512, true);
+}
+
+/* Times at the edges of UTCTime, GeneralizedTime and of the hand
+ * encoder's years (0 to 9999), leap days, and many at random. */
+static void
+times(struct issue_cache *c, const struct profiles *ps,
+    const struct tiss *ti, EVP_PKEY *const *sk)
+{
+	static const int64_t t[] = {
+		-631152001LL,          /* 1949-12-31T23:59:59Z */
+		-631152000LL,          /* 1950-01-01T00:00:00Z */
+		-1, 0, 951782400LL,    /* 2000-02-29 */
+		2524607999LL,          /* 2049-12-31T23:59:59Z */
+		2524608000LL,          /* 2050-01-01T00:00:00Z */
+		4107542400LL,          /* 2100-03-01 */
+		253402300799LL,        /* 9999-12-31T23:59:59Z */
+		253402300800LL,        /* 10000-01-01: ASN1_TIME_set() */
+		-62167219200LL,        /* 0000-01-01T00:00:00Z */
+		-62167219201LL,        /* -0001-12-31: ASN1_TIME_set() */
+		-2208988800LL,         /* 1900-01-01 */
+		-2203891200LL,         /* 1900-03-01 */
+	};
+	static const struct attrv cn = { SA_CN, "t" };
+	static const char *const names[] = { "t.example.org" };
+	unsigned char *none[5] = { NULL };
+	size_t none_len[5] = { 0 }, i, j;
+	uint64_t u;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (j = 0; j < sizeof(t) / sizeof(t[0]); j++)
+			one(c, ps, ti, sk, none, none_len, 0, &cn, 1, names, 1,
+			    t[i], t[j], 512, i == j);
+	for (i = 0; i < 1000; i++) {
+		fe_random(&u, sizeof(u));
+		one(c, ps, ti, sk, none, none_len, 0, &cn, 1, names, 1,
+		    -62167219200LL + (int64_t)(u % 315537897600ULL),
+		    (int64_t)(u >> 32), 512, false);
+	}
+}
+
+/* subjectAltName contents whose lengths cross 127/128 and 255/256
+ * (the GeneralNames, the OCTET STRING and the extension), with and
+ * without a subject (critical), and a hundred long names (lengths in
+ * two octets). */
+static void
+san_lengths(struct issue_cache *c, const struct profiles *ps,
+    const struct tiss *ti, EVP_PKEY *const *sk)
+{
+	static const struct attrv cn = { SA_CN, "s" };
+	unsigned char *none[5] = { NULL };
+	size_t none_len[5] = { 0 };
+	char d[REQ_NAMES_MAX][REQ_VALUE_MAX];
+	const char *names[REQ_NAMES_MAX];
+	size_t len, i;
+
+	for (len = 100; len <= 255; len++) {
+		if (len > 140 && len < 225)
+			continue;
+		dns_name(d[0], len, (unsigned)len);
+		names[0] = d[0];
+		names[1] = "ip:";
+		names[2] = "a@b.example";
+		for (i = 1; i <= 3; i++) {
+			one(c, ps, ti, sk, none, none_len, 0, &cn, 1, names, i,
+			    1700000000, 1800000000, 512, false);
+			one(c, ps, ti, sk, none, none_len, 1, &cn, 0, names, i,
+			    1700000000, 1800000000, 512, false);
+		}
+	}
+	for (i = 0; i < REQ_NAMES_MAX; i++) {
+		dns_name(d[i], i % 2 ? 250 : 120, (unsigned)i);
+		names[i] = d[i];
+	}
+	names[7] = "ip:";
+	names[9] = "b@example.org";
+	one(c, ps, ti, sk, none, none_len, 0, &cn, 1, names, REQ_NAMES_MAX,
+	    1700000000, 1800000000, 512, true);
 }
 
 static void
@@ -396,6 +680,8 @@ template_matches_x509(void **state)
 	struct issue_cache *c = issue_cache_new();
 	struct tiss ti[4];
 	EVP_PKEY *sk[5];
+	unsigned char *spki[5] = { NULL };
+	size_t spki_len[5] = { 0 };
 	EVP_PKEY_CTX *pctx;
 	struct fe_err err;
 	struct sign_request *r = calloc(1, sizeof(*r));
@@ -426,6 +712,17 @@ template_matches_x509(void **state)
 	assert_int_equal(EVP_PKEY_set_utf8_string_param(sk[4],
 	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
 	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED), 1);
+	/* The CSR's own SubjectPublicKeyInfo (plan->spki) for the EC keys
+	 * on P-256 and P-384, as request.c would pass it. */
+	for (i = 0; i < 5; i++) {
+		int n;
+
+		if (i == 2 || i == 3)
+			continue;
+		n = i2d_PUBKEY(sk[i], &spki[i]);
+		assert_true(n > 0);
+		spki_len[i] = (size_t)n;
+	}
 	tiss_make(&ti[0], "p256", sk[0], 0);
 	tiss_make(&ti[1], "p384", sk[1], 1);
 	tiss_make(&ti[2], "rsa", sk[2], 2);
@@ -508,8 +805,12 @@ template_matches_x509(void **state)
 					serial[0] |= 0x80;
 				if (k % 8 == 3)
 					memset(serial, 0, 10);
+				if (spki[(k + j) % 5] != NULL && k % 4 != 3) {
+					plan.spki = spki[(k + j) % 5];
+					plan.spki_len = spki_len[(k + j) % 5];
+				}
 				compare_one(c, p, &ti[j], r, &plan, serial,
-				    slen, j == 2);
+				    slen, j == 2, 512);
 				seed += 3;
 			}
 		}
@@ -517,14 +818,19 @@ template_matches_x509(void **state)
 	/* A serial of zero and a locked issuer fail the same way. */
 	memset(serial, 0, sizeof(serial));
 	compare_one(c, &ps->p[0], &ti[0], r, &plan, serial, SERIAL_MAX,
-	    false);
+	    false, 512);
+	subjects(c, ps, ti, sk, spki, spki_len);
+	times(c, ps, ti, sk);
+	san_lengths(c, ps, ti, sk);
 	ti[0].iss.key = NULL;
 	compare_one(c, &ps->p[0], &ti[0], r, &plan, serial, SERIAL_MAX,
-	    false);
+	    false, 512);
 	for (i = 0; i < 4; i++)
 		X509_free(ti[i].iss.cert);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		EVP_PKEY_free(sk[i]);
+		OPENSSL_free(spki[i]);
+	}
 	issue_cache_free(c);
 	conf_free(conf);
 	free(ps);
