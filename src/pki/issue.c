@@ -358,6 +358,28 @@ subject_build(const struct sign_request *r, X509_NAME **out,
 	return 0;
 }
 
+/* Whether the subject key is RSA: a key given only as plan->spki is EC
+ * (request.h). */
+static bool
+plan_rsa(const struct issue_plan *plan)
+{
+	return plan->pub != NULL && EVP_PKEY_is_a(plan->pub, "RSA");
+}
+
+/* The subject key as an EVP_PKEY: plan->pub, or one read from plan->spki
+ * into *tmp (the caller frees it); NULL with OpenSSL's reason queued. */
+static EVP_PKEY *
+plan_key(const struct issue_plan *plan, EVP_PKEY **tmp)
+{
+	const unsigned char *q = plan->spki;
+
+	*tmp = NULL;
+	if (plan->pub != NULL || plan->spki == NULL)
+		return plan->pub;
+	*tmp = d2i_PUBKEY(NULL, &q, (long)plan->spki_len);
+	return *tmp;
+}
+
 static int
 set_serial(X509 *x, const uint8_t *serial, size_t len, struct fe_err *err)
 {
@@ -521,6 +543,7 @@ issue_build(const struct profile *p, const struct issuer *iss,
 {
 	X509 *x = X509_new();
 	X509_NAME *subj = NULL;
+	EVP_PKEY *tmp = NULL, *pub;
 	unsigned ku = p->ku;
 	bool empty_subject;
 	int rc = FE_ECRYPTO;
@@ -532,7 +555,7 @@ issue_build(const struct profile *p, const struct issuer *iss,
 		    iss->label);
 		goto out;
 	}
-	if (EVP_PKEY_is_a(plan->pub, "RSA"))
+	if (plan_rsa(plan))
 		ku |= p->ku_rsa;
 	else
 		ku |= p->ku_ec;
@@ -545,7 +568,8 @@ issue_build(const struct profile *p, const struct issuer *iss,
 	if (X509_set_version(x, X509_VERSION_3) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(iss->cert)) != 1 ||
 	    X509_set_subject_name(x, subj) != 1 ||
-	    issue_set_pubkey(x, plan->pub) != 1) {
+	    (pub = plan_key(plan, &tmp)) == NULL ||
+	    issue_set_pubkey(x, pub) != 1) {
 		fe_err_ssl(err, "request %s: cannot build certificate", r->id);
 		goto out;
 	}
@@ -588,11 +612,13 @@ issue_build(const struct profile *p, const struct issuer *iss,
 		goto out;
 	}
 	X509_NAME_free(subj);
+	EVP_PKEY_free(tmp);
 	*out = x;
 	return 0;
 out:
 	X509_NAME_free(subj);
 	X509_free(x);
+	EVP_PKEY_free(tmp);
 	return rc;
 }
 
@@ -1245,6 +1271,7 @@ put_spki(struct tmpl *t, struct buf *b, const struct issue_plan *plan,
 	X509_PUBKEY *xpk;
 	const unsigned char *pk;
 	const uint8_t *bits;
+	EVP_PKEY *tmp = NULL, *pub;
 	size_t nbits;
 	int pklen, rc = -1;
 
@@ -1257,8 +1284,9 @@ put_spki(struct tmpl *t, struct buf *b, const struct issue_plan *plan,
 	}
 	if ((xpk = X509_PUBKEY_new()) == NULL)
 		fe_fatal("out of memory");
-	if (pubkey_set_own(xpk, plan->pub) != 1 &&
-	    X509_PUBKEY_set(&xpk, plan->pub) != 1)
+	if ((pub = plan_key(plan, &tmp)) == NULL ||
+	    (pubkey_set_own(xpk, pub) != 1 && X509_PUBKEY_set(&xpk, pub) !=
+	    1))
 		goto out;
 	if (ski != NULL && (X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL,
 	    xpk) != 1 || ski_of(t, pk, (size_t)pklen, ski) != 0))
@@ -1267,6 +1295,7 @@ put_spki(struct tmpl *t, struct buf *b, const struct issue_plan *plan,
 	rc = 0;
 out:
 	X509_PUBKEY_free(xpk);
+	EVP_PKEY_free(tmp);
 	return rc;
 }
 
@@ -1406,7 +1435,7 @@ issue_der(struct issue_cache *c, const struct profile *p,
 	if (iss->key == NULL)
 		return fe_err_code(err, FE_EPOLICY, "issuer %s is locked",
 		    iss->label);
-	t = tmpl_get(c, p, iss, EVP_PKEY_is_a(plan->pub, "RSA"));
+	t = tmpl_get(c, p, iss, plan_rsa(plan));
 	if (!t->ok)
 		return der_by_x509(p, iss, r, plan, serial, serial_len, der,
 		    derlen, subject, subject_size, err);

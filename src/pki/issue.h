@@ -38,11 +38,13 @@ struct issuer {
 struct issue_plan {
 	int64_t not_before;
 	int64_t not_after;
-	EVP_PKEY *pub;                 /* borrowed from the CSR */
+	EVP_PKEY *pub;                 /* borrowed from the CSR; NULL when
+	                                  spki is set and the request made no
+	                                  EVP_PKEY (request_pub()) */
 	const uint8_t *spki;           /* borrowed: the CSR's own
 	                                  SubjectPublicKeyInfo DER when it is
-	                                  exactly what OpenSSL writes for pub
-	                                  (request.h), else NULL */
+	                                  exactly what OpenSSL writes for the
+	                                  key (request.h), else NULL */
 	size_t spki_len;
 	struct ext_names names;        /* borrowed from the request */
 	const char *crl_url;           /* CRL distribution point; NULL: the

@@ -17,7 +17,8 @@
  * X509_REQ_verify() as request_verify(); and the same input with its
  * signature's last octet changed verifies under neither.  The input is
  * also tried as the CSR of a fixed request, so that the reader sees every
- * input.  For a CSR that csr_parse() accepts: it re-encodes
+ * input; what the reader takes there (its own PEM and DER reading)
+ * csr_parse() takes too, to the same DER.  For a CSR that csr_parse() accepts: it re-encodes
  * to DER that parses again, and a PEM one begins with its own BEGIN
  * CERTIFICATE REQUEST line (nothing of another type is skipped in front).
  */
@@ -136,6 +137,27 @@ check_reader(struct sign_request *r)
 	ERR_clear_error();
 }
 
+/* A CSR the reader took (PEM or DER, its own decoding) is one csr_parse()
+ * takes too, to the same DER. */
+static void
+check_same_der(const struct sign_request *r, const uint8_t *data,
+    size_t size)
+{
+	struct fe_err err;
+	unsigned char *der = NULL;
+	EVP_PKEY *pub = NULL;
+	X509_REQ *req = csr_parse(data, size, &pub, &err);
+	int n;
+
+	check(req != NULL);
+	n = i2d_X509_REQ(req, &der);
+	check(n > 0 && (size_t)n == r->der_len &&
+	    memcmp(der, r->der, r->der_len) == 0);
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	EVP_PKEY_free(pub);
+}
+
 /* What the signer does with the names next: none of it may crash. */
 static void
 check_names(const struct sign_request *r)
@@ -213,6 +235,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    buf_add(&b, data, size) == 0 &&
 	    request_parse(b.p, b.len, &r, &err) == 0) {
 		check_reader(r);
+		if (r->csr == NULL)
+			check_same_der(r, data, size);
 		request_free(r);
 	}
 	buf_free(&b);

@@ -284,6 +284,30 @@ tbs_of(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tlen)
 	*tlen = (size_t)(p - q) + (size_t)n;
 }
 
+/* Storage for the values of the requests the tests build by hand (the
+ * parser keeps them in the request's own text). */
+static char subj_store[REQ_SUBJECT_MAX][REQ_VALUE_MAX];
+static char name_store[REQ_NAMES_MAX][REQ_VALUE_MAX];
+static unsigned spki_turn;
+
+/* The next subject attribute's value: room for REQ_VALUE_MAX bytes. */
+static char *
+subj_slot(struct sign_request *r)
+{
+	char *v = subj_store[r->nsubject];
+
+	r->subject[r->nsubject++].value = v;
+	return v;
+}
+
+/* Name i's value: room for REQ_VALUE_MAX bytes. */
+static char *
+name_slot(struct sign_request *r, size_t i)
+{
+	r->names[i].value = name_store[i];
+	return name_store[i];
+}
+
 struct tiss {
 	struct issuer iss;
 	EVP_PKEY *key;
@@ -415,13 +439,13 @@ one(struct issue_cache *c, const struct profiles *ps,
 	fe_snprintf(r->id, sizeof(r->id), "extra");
 	for (i = 0; i < n; i++) {
 		r->subject[r->nsubject].attr = a[i].a;
-		fe_snprintf(r->subject[r->nsubject++].value, REQ_VALUE_MAX,
+		fe_snprintf(subj_slot(r), REQ_VALUE_MAX,
 		    "%s", a[i].v);
 	}
 	for (i = 0; i < nn; i++) {
 		struct req_name *rn = &r->names[r->nnames++];
 
-		fe_snprintf(rn->value, REQ_VALUE_MAX, "%s", names[i]);
+		fe_snprintf(name_slot(r, r->nnames - 1), REQ_VALUE_MAX, "%s", names[i]);
 		if (strncmp(names[i], "ip:", 3) == 0) {
 			rn->type = NT_IP;
 			memcpy(plan.names.ip[plan.names.nip],
@@ -437,6 +461,10 @@ one(struct issue_cache *c, const struct profiles *ps,
 	plan.pub = sk[kidx];
 	plan.spki = spki[kidx];
 	plan.spki_len = spki_len[kidx];
+	/* every other time, the key only as spki, as the CSR reader gives
+	 * it (issue_build() reads it, issue_der() copies it) */
+	if (plan.spki != NULL && (spki_turn++ & 1))
+		plan.pub = NULL;
 	plan.not_before = nb;
 	plan.not_after = na;
 	serial_random(serial, &slen);
@@ -741,30 +769,30 @@ template_matches_x509(void **state)
 				    i, j, k);
 				if (k % 3 != 0 || p->subject_required != 0) {
 					r->subject[r->nsubject].attr = SA_CN;
-					dns_name(r->subject[r->nsubject++].value,
+					dns_name(subj_slot(r),
 					    1 + (k * 7) % 64, seed);
 				}
 				if (k % 2 == 0) {
 					r->subject[r->nsubject].attr = SA_C;
-					fe_snprintf(r->subject[r->nsubject++].value,
+					fe_snprintf(subj_slot(r),
 					    REQ_VALUE_MAX, "NL");
 					r->subject[r->nsubject].attr = SA_O;
-					fe_snprintf(r->subject[r->nsubject++].value,
+					fe_snprintf(subj_slot(r),
 					    REQ_VALUE_MAX, "Ex\xc3\xa4mple %zu", k);
 				}
 				if (k % 5 == 1) {
 					r->subject[r->nsubject].attr =
 					    SA_EMAIL_ADDRESS;
-					fe_snprintf(r->subject[r->nsubject++].value,
+					fe_snprintf(subj_slot(r),
 					    REQ_VALUE_MAX, "m%zu@example.org", k);
 				}
 				if (k % 4 != 3 || p->require_names) {
-					dns_name(r->names[0].value, lens[k], seed);
+					dns_name(name_slot(r, 0), lens[k], seed);
 					plan.names.dns[plan.names.ndns++] =
 					    r->names[0].value;
 					r->nnames = 1;
 					for (m = 0; m < k % 3; m++) {
-						fe_snprintf(r->names[r->nnames].value,
+						fe_snprintf(name_slot(r, r->nnames),
 						    REQ_VALUE_MAX, "%s",
 						    dnsl[m % 2]);
 						plan.names.dns[plan.names.ndns++] =
@@ -780,7 +808,7 @@ template_matches_x509(void **state)
 						plan.names.nip = 1;
 					}
 					if (k % 5 == 1) {
-						fe_snprintf(r->names[r->nnames].value,
+						fe_snprintf(name_slot(r, r->nnames),
 						    REQ_VALUE_MAX,
 						    "m%zu@example.org", k);
 						r->names[r->nnames].type =

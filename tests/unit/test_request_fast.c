@@ -291,6 +291,43 @@ odd_csr(EVP_PKEY *pk, const EVP_MD *md, size_t *len)
 	return out;
 }
 
+/* The PEM of make_csr() with CRLF line ends (request.c's strict PEM
+ * reading takes it) and then as one line of base64 (left to OpenSSL's PEM
+ * reader): the own DER reader takes the CSR either way, with the same key
+ * and verdict. */
+static void
+crlf_and_long_lines(EVP_PKEY *pk)
+{
+	struct sign_request *r;
+	unsigned char *csr, *out;
+	size_t len, i, k = 0;
+	int pass;
+
+	csr = make_csr(pk, true, &len);
+	out = malloc(2 * len);
+	assert_non_null(out);
+	for (pass = 0; pass < 2; pass++) {
+		k = 0;
+		for (i = 0; i < len; i++) {
+			if (csr[i] == '\n' && pass == 0)
+				out[k++] = '\r';
+			/* pass 1: newlines only around BEGIN and END */
+			if (csr[i] == '\n' && pass == 1 && i + 1 < len &&
+			    csr[i + 1] != '-' && csr[i - 1] != '-')
+				continue;
+			out[k++] = csr[i];
+		}
+		r = parse_wrapped(out, k);
+		assert_null(r->csr);
+		assert_int_equal(request_verify(r), 1);
+		assert_non_null(request_pub(r));
+		assert_int_equal(EVP_PKEY_eq(request_pub(r), pk), 1);
+		request_free(r);
+	}
+	free(out);
+	free(csr);
+}
+
 /*
  * The own CSR reader (request.c): it takes P-256, P-384 and RSA CSRs in
  * PEM and DER with the key OpenSSL gives, keeps an EC key's SPKI as
@@ -345,6 +382,7 @@ own_reader(void **state)
 			EVP_PKEY_free(want);
 			free_csr(csr, pem);
 		}
+		crlf_and_long_lines(pk);
 		csr = odd_csr(pk, NULL, &len);
 		r = parse_wrapped(csr, len);
 		assert_non_null(r->csr);
