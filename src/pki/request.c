@@ -946,16 +946,8 @@ pem_line(const uint8_t **p, const uint8_t *end, const uint8_t **l,
 	return true;
 }
 
-/*
- * The DER of a PEM CSR in the plainest form RFC 7468 (section 3's
- * "strict" text) describes, which pem_der() takes too, to the same bytes:
- * its BEGIN line, lines of base64 (4n characters, '=' only at the very
- * end; at most 64 to a line), the END line of the same label, then only
- * white space.  NULL for anything else (pem_der() then decides); the
- * caller frees the DER.
- */
-static uint8_t *
-pem_strict(const uint8_t *p, size_t len, size_t *dlen)
+uint8_t *
+csr_pem_strict(const uint8_t *p, size_t len, size_t *dlen)
 {
 	static const char *const label[] = { "CERTIFICATE REQUEST",
 	    "NEW CERTIFICATE REQUEST" };
@@ -969,10 +961,10 @@ pem_strict(const uint8_t *p, size_t len, size_t *dlen)
 	if (!pem_line(&p, end, &l, &n))
 		return NULL;
 	for (which = 0; which < 2; which++)
-		if (n == strlen(label[which]) + 21 &&
+		if (n == strlen(label[which]) + 16 &&
 		    memcmp(l, "-----BEGIN ", 11) == 0 &&
-		    memcmp(l + 11, label[which], n - 21) == 0 &&
-		    memcmp(l + n - 10, "-----\0", 5) == 0)
+		    memcmp(l + 11, label[which], n - 16) == 0 &&
+		    memcmp(l + n - 5, "-----", 5) == 0)
 			break;
 	if (which == 2)
 		return NULL;
@@ -1036,7 +1028,7 @@ own_csr(struct sign_request *r, const uint8_t *p, size_t len)
 		return -1;
 	if (!is_pem(p, len))
 		return own_read(r, p, len);
-	if ((sder = pem_strict(p, len, &slen)) != NULL) {
+	if ((sder = csr_pem_strict(p, len, &slen)) != NULL) {
 		rc = own_read(r, sder, slen);
 		free(sder);
 		return rc;

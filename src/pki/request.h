@@ -116,6 +116,17 @@ int request_verify(const struct sign_request *r);
 X509_REQ *csr_parse(const uint8_t *p, size_t len, EVP_PKEY **pub,
     struct fe_err *err);
 
+/*
+ * The DER of a PEM CSR in the plainest form RFC 7468 (section 3's
+ * "strict" text) describes, which csr_parse() takes too, to the same
+ * bytes: its BEGIN line, lines of base64 (4n characters, '=' only at the
+ * very end; at most 64 to a line; LF or CRLF), the END line of the same
+ * label, then only white space.  NULL for anything else (OpenSSL's PEM
+ * reader then decides); the caller frees the DER.  request_parse() tries
+ * it first; declared here for the tests and fuzz_request.
+ */
+uint8_t *csr_pem_strict(const uint8_t *p, size_t len, size_t *dlen);
+
 /* Upper bound of a subject attribute value (RFC 5280 Appendix A). */
 size_t subj_attr_max(enum subj_attr a);
 

@@ -18,7 +18,8 @@
  * signature's last octet changed verifies under neither.  The input is
  * also tried as the CSR of a fixed request, so that the reader sees every
  * input; what the reader takes there (its own PEM and DER reading)
- * csr_parse() takes too, to the same DER.  For a CSR that csr_parse() accepts: it re-encodes
+ * csr_parse() takes too, to the same DER; and what csr_pem_strict()
+ * decodes OpenSSL's PEM reader decodes too, to the same bytes.  For a CSR that csr_parse() accepts: it re-encodes
  * to DER that parses again, and a PEM one begins with its own BEGIN
  * CERTIFICATE REQUEST line (nothing of another type is skipped in front).
  */
@@ -27,6 +28,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "lib/buf.h"
@@ -158,6 +160,28 @@ check_same_der(const struct sign_request *r, const uint8_t *data,
 	EVP_PKEY_free(pub);
 }
 
+/* OpenSSL's PEM reader finds a CERTIFICATE REQUEST block with no headers
+ * first in data, with the bytes csr_pem_strict() decoded. */
+static void
+check_pem(const uint8_t *data, size_t size, const uint8_t *der, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(data, (int)size);
+	char *name = NULL, *header = NULL;
+	unsigned char *d = NULL;
+	long dlen = 0;
+
+	check(b != NULL);
+	check(PEM_read_bio(b, &name, &header, &d, &dlen) == 1);
+	check(strcmp(name, "CERTIFICATE REQUEST") == 0 ||
+	    strcmp(name, "NEW CERTIFICATE REQUEST") == 0);
+	check(header[0] == '\0');
+	check((size_t)dlen == len && memcmp(d, der, len) == 0);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(d);
+	BIO_free(b);
+}
+
 /* What the signer does with the names next: none of it may crash. */
 static void
 check_names(const struct sign_request *r)
@@ -222,6 +246,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char head[] = "foureyes-request 1\nid: f\nprofile: p\n"
 	    "days: 1\n\n";
 	struct buf b;
+	uint8_t *sder;
+	size_t slen;
 
 	if (request_parse(data, size, &r, &err) == 0) {
 		check(r != NULL);
@@ -240,6 +266,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		request_free(r);
 	}
 	buf_free(&b);
+	if ((sder = csr_pem_strict(data, size, &slen)) != NULL) {
+		check_pem(data, size, sder, slen);
+		free(sder);
+	}
 	pub = NULL;
 	req = csr_parse(data, size, &pub, &err);
 	if (req != NULL) {

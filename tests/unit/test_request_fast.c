@@ -291,6 +291,26 @@ odd_csr(EVP_PKEY *pk, const EVP_MD *md, size_t *len)
 	return out;
 }
 
+/* The DER OpenSSL's PEM reader finds in a PEM CSR. */
+static unsigned char *
+pem_to_der(const unsigned char *pem, size_t len, size_t *dlen)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	X509_REQ *req;
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(b);
+	req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	assert_non_null(req);
+	n = i2d_X509_REQ(req, &der);
+	assert_true(n > 0);
+	*dlen = (size_t)n;
+	X509_REQ_free(req);
+	BIO_free(b);
+	return der;
+}
+
 /* The PEM of make_csr() with CRLF line ends (request.c's strict PEM
  * reading takes it) and then as one line of base64 (left to OpenSSL's PEM
  * reader): the own DER reader takes the CSR either way, with the same key
@@ -299,11 +319,16 @@ static void
 crlf_and_long_lines(EVP_PKEY *pk)
 {
 	struct sign_request *r;
-	unsigned char *csr, *out;
-	size_t len, i, k = 0;
+	unsigned char *csr, *out, *der;
+	uint8_t *sder;
+	size_t len, i, k = 0, slen, dlen;
 	int pass;
 
 	csr = make_csr(pk, true, &len);
+	der = pem_to_der(csr, len, &dlen);
+	sder = csr_pem_strict(csr, len, &slen);
+	assert_non_null(sder);
+	free(sder);
 	out = malloc(2 * len);
 	assert_non_null(out);
 	for (pass = 0; pass < 2; pass++) {
@@ -317,6 +342,16 @@ crlf_and_long_lines(EVP_PKEY *pk)
 				continue;
 			out[k++] = csr[i];
 		}
+		/* the strict reading takes pass 0, and gives OpenSSL's DER */
+		sder = csr_pem_strict(out, k, &slen);
+		if (pass == 0) {
+			assert_non_null(sder);
+			assert_int_equal(slen, dlen);
+			assert_memory_equal(sder, der, dlen);
+		} else {
+			assert_null(sder);
+		}
+		free(sder);
 		r = parse_wrapped(out, k);
 		assert_null(r->csr);
 		assert_int_equal(request_verify(r), 1);
@@ -326,6 +361,7 @@ crlf_and_long_lines(EVP_PKEY *pk)
 	}
 	free(out);
 	free(csr);
+	OPENSSL_free(der);
 }
 
 /*
