@@ -358,6 +358,7 @@ static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 struct scratch {
 	EVP_PKEY *k[2];
 	EVP_PKEY_CTX *c[2];
+	uint8_t last[2][97];         /* the point k[i] has (0: none yet) */
 };
 static pthread_key_t scratch_key;
 
@@ -484,9 +485,17 @@ scratch_point(int k, const uint8_t *spki)
 	struct scratch *sc = scratch_get();
 	const struct fast_ec *f = &fast.ec[k];
 
-	if (sc == NULL || EVP_PKEY_set1_encoded_public_key(sc->k[k],
-	    spki + f->prefix_len, f->point_len) != 1)
+	if (sc == NULL)
 		return NULL;
+	/* The engine reads a request and verifies it right after: the same
+	 * point, already set and checked. */
+	if (memcmp(sc->last[k], spki + f->prefix_len, f->point_len) == 0)
+		return sc->k[k];
+	sc->last[k][0] = 0;
+	if (EVP_PKEY_set1_encoded_public_key(sc->k[k], spki + f->prefix_len,
+	    f->point_len) != 1)
+		return NULL;
+	memcpy(sc->last[k], spki + f->prefix_len, f->point_len);
 	return sc->k[k];
 }
 

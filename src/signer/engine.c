@@ -805,31 +805,46 @@ refused:
 	w->store = true;
 }
 
+/* Appends name=value, after a space if b is not empty (docs/log-format.md,
+ * "sign"): a printf per record cost more than the rest of its logging. */
+static void
+kv(struct buf *b, const char *k, const char *v)
+{
+	if (b->len > 0)
+		(void)buf_add_str(b, " ");
+	(void)buf_add_str(b, k);
+	(void)buf_add_str(b, "=");
+	(void)buf_add_str(b, v);
+}
+
 static void
 log_payload(struct buf *b, const struct work *w, const struct sign_result *r)
 {
 	char na[FE_TIME_STR] = "";
 
 	buf_reset(b);
-	(void)buf_printf(b, "id=%s digest=%s", r->id[0] ? r->id : "-",
-	    w->digest);
+	kv(b, "id", r->id[0] ? r->id : "-");
+	kv(b, "digest", w->digest);
 	if (w->req != NULL)
-		(void)buf_printf(b, " profile=%s", w->req->profile);
+		kv(b, "profile", w->req->profile);
 	switch (r->status) {
 	case SIGN_ISSUED:
 		(void)fe_time_format_sec(w->na, na);
-		(void)buf_printf(b, " decision=%s issuer=%s serial=%s sha256=%s"
-		    " not_after=%s", r->replayed ? "replayed" : "issued",
-		    r->issuer, r->serial, r->fingerprint,
-		    r->replayed ? "-" : na);
+		kv(b, "decision", r->replayed ? "replayed" : "issued");
+		kv(b, "issuer", r->issuer);
+		kv(b, "serial", r->serial);
+		kv(b, "sha256", r->fingerprint);
+		kv(b, "not_after", r->replayed ? "-" : na);
 		break;
 	case SIGN_REFUSED:
-		(void)buf_printf(b, " decision=%s reason=%s", r->replayed ?
-		    "replayed-refusal" : "refused", r->reason);
+		kv(b, "decision", r->replayed ? "replayed-refusal" :
+		    "refused");
+		kv(b, "reason", r->reason);
 		break;
 	case SIGN_FAILED:
 	default:
-		(void)buf_printf(b, " decision=failed reason=%s", r->reason);
+		kv(b, "decision", "failed");
+		kv(b, "reason", r->reason);
 		break;
 	}
 }
