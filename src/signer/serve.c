@@ -155,6 +155,50 @@ answer_crl(struct server *s, uint32_t tag, const char *label)
 	engine_crls_clear(&set);
 }
 
+/*
+ * Signing requests that arrive together are signed as one batch
+ * (engine_sign_batch): one log sync and one store commit for all of them
+ * (group commit), each answered after both.  The link's window bounds how
+ * many arrive together; SIGN_BATCH_MAX bounds a batch.
+ */
+#define SIGN_BATCH_MAX 64
+
+struct pending {
+	size_t n;
+	uint32_t tag[SIGN_BATCH_MAX];
+	uint8_t *body[SIGN_BATCH_MAX];
+	size_t len[SIGN_BATCH_MAX];
+};
+
+static void
+answer_sign(struct server *s, uint32_t tag, struct sign_result *res)
+{
+	if (res->status == SIGN_ISSUED)
+		answer(s, tag, MSG_OK, res->der, res->derlen);
+	else
+		answer_text(s, tag, res->status == SIGN_REFUSED ?
+		    MSG_REFUSED : MSG_FAILED, res->reason);
+	sign_result_clear(res);
+}
+
+/* Sign and answer the pending requests, in the order they came. */
+static void
+flush_signs(struct server *s, struct pending *pd)
+{
+	struct sign_result res[SIGN_BATCH_MAX];
+	size_t i;
+
+	if (pd->n == 0)
+		return;
+	(void)engine_sign_batch(s->e, (const uint8_t *const *)pd->body,
+	    pd->len, pd->n, res);
+	for (i = 0; i < pd->n; i++) {
+		answer_sign(s, pd->tag[i], &res[i]);
+		free(pd->body[i]);
+	}
+	pd->n = 0;
+}
+
 static void
 handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
     size_t len)
@@ -168,12 +212,7 @@ handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
 	switch (kind) {
 	case MSG_SIGN:
 		engine_sign(s->e, body, len, &res);
-		if (res.status == SIGN_ISSUED)
-			answer(s, tag, MSG_OK, res.der, res.derlen);
-		else
-			answer_text(s, tag, res.status == SIGN_REFUSED ?
-			    MSG_REFUSED : MSG_FAILED, res.reason);
-		sign_result_clear(&res);
+		answer_sign(s, tag, &res);
 		break;
 	case MSG_REVOKE:
 		sp = memchr(body, ' ', len);
@@ -243,6 +282,7 @@ signer_serve(struct engine *e, const char *device,
 {
 	const struct engine_link *lc = engine_link_config(e);
 	struct server s;
+	struct pending pd = { 0 };
 	struct link_params p;
 	struct link_hooks h;
 	uint8_t key[LINK_KEY_LEN];
@@ -311,9 +351,19 @@ signer_serve(struct engine *e, const char *device,
 		}
 		while ((r = link_recv(s.l, &kind, &tag, &body, &len,
 		    &lerr)) == 1) {
+			if (kind == MSG_SIGN) {
+				if (pd.n == SIGN_BATCH_MAX)
+					flush_signs(&s, &pd);
+				pd.tag[pd.n] = tag;
+				pd.body[pd.n] = body;
+				pd.len[pd.n++] = len;
+				continue;
+			}
+			flush_signs(&s, &pd);
 			handle(&s, kind, tag, body, len);
 			free(body);
 		}
+		flush_signs(&s, &pd);
 		if (r < 0) {
 			log_event(&s, "link.reject", lerr.msg);
 			link_reset(s.l);
