@@ -315,3 +315,44 @@ hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
 	}
 	return 0;
 }
+
+int
+utf8_next(const uint8_t *s, size_t len, size_t *i, uint32_t *cp)
+{
+	size_t n, j, at = *i;
+	uint32_t v;
+
+	if (at >= len)
+		return -1;
+	if (s[at] < 0x80) {
+		*cp = s[at];
+		*i = at + 1;
+		return 0;
+	}
+	if ((s[at] & 0xe0) == 0xc0) {
+		n = 1;
+		v = s[at] & 0x1f;
+	} else if ((s[at] & 0xf0) == 0xe0) {
+		n = 2;
+		v = s[at] & 0x0f;
+	} else if ((s[at] & 0xf8) == 0xf0) {
+		n = 3;
+		v = s[at] & 0x07;
+	} else {
+		return -1;
+	}
+	if (len - at - 1 < n)
+		return -1;
+	for (j = 1; j <= n; j++) {
+		if ((s[at + j] & 0xc0) != 0x80)
+			return -1;
+		v = v << 6 | (s[at + j] & 0x3f);
+	}
+	if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) ||
+	    (n == 3 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return -1;
+	*cp = v;
+	*i = at + n + 1;
+	return 0;
+}

@@ -61,6 +61,11 @@ int rd_line(struct rd *r, size_t max, const char **line, size_t *len);
 
 /* Hex helpers: lower-case, out must hold 2*n+1 bytes. */
 void hex_encode(const uint8_t *p, size_t n, char *out);
+
+/* The code point of the UTF-8 sequence at s[*i] (s has len bytes), *i
+ * moved past it; -1 if it is not UTF-8 as RFC 3629 defines it (shortest
+ * form, no surrogates, at most U+10FFFF). */
+int utf8_next(const uint8_t *s, size_t len, size_t *i, uint32_t *cp);
 /* Decode exactly 2*n hex digits into n bytes; -1 on anything else. */
 int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);
 

@@ -1050,40 +1050,13 @@ struct subj_ent {
 static long
 utf8_chars(const uint8_t *s, size_t len)
 {
-	size_t i = 0, n, j;
-	uint32_t v;
+	size_t i = 0;
+	uint32_t cp;
 	long count = 0;
 
 	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			count++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 1;
-			v = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2;
-			v = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 3;
-			v = s[i] & 0x07;
-		} else {
+		if (utf8_next(s, len, &i, &cp) != 0)
 			return -1;
-		}
-		if (len - i - 1 < n)
-			return -1;
-		for (j = 1; j <= n; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return -1;
-			v = v << 6 | (s[i + j] & 0x3f);
-		}
-		if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) ||
-		    (n == 3 && v < 0x10000) || v > 0x10ffff ||
-		    (v >= 0xd800 && v <= 0xdfff))
-			return -1;
-		i += n + 1;
 		count++;
 	}
 	return count;

@@ -53,41 +53,13 @@ subj_attr_max(enum subj_attr a)
 static int
 utf8_ok(const char *s, size_t n)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k, need;
+	size_t i = 0;
 	uint32_t cp;
 
 	while (i < n) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
+		if (utf8_next((const uint8_t *)s, n, &i, &cp) != 0 ||
+		    cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
 			return -1;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			need = 1;
-			cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			need = 2;
-			cp = p[i] & 0x0f;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			need = 3;
-			cp = p[i] & 0x07;
-		} else {
-			return -1;
-		}
-		if (need >= n - i)
-			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-			return -1;
-		i += need + 1;
 	}
 	return 0;
 }

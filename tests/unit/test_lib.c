@@ -195,6 +195,43 @@ conf_rejects_long_lines(void **state)
 	assert_string_equal(err.msg, "l.ini: line 2: longer than 4093 bytes");
 }
 
+/* utf8_next(): one to four octets; overlongs, surrogates, code points
+ * over U+10FFFF, stray continuation octets and cut sequences refused. */
+static void
+utf8_next_rfc3629(void **state)
+{
+	static const struct {
+		const char *s;
+		long cp;                  /* -1: refused */
+	} cases[] = {
+		{ "A", 0x41 }, { "\xc3\xab", 0xeb }, { "\xe2\x82\xac", 0x20ac },
+		{ "\xf0\x9f\x98\x80", 0x1f600 }, { "\xf4\x8f\xbf\xbf", 0x10ffff },
+		{ "\xc0\xaf", -1 }, { "\xe0\x80\xaf", -1 },
+		{ "\xf0\x80\x80\xaf", -1 }, { "\xed\xa0\x80", -1 },
+		{ "\xf4\x90\x80\x80", -1 }, { "\x80", -1 }, { "\xc3", -1 },
+		{ "\xe2\x82", -1 }, { "\xf8\x88\x80\x80\x80", -1 },
+	};
+	size_t k, i;
+	uint32_t cp;
+	int rc;
+	(void)state;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		i = 0;
+		cp = 0;
+		rc = utf8_next((const uint8_t *)cases[k].s,
+		    strlen(cases[k].s), &i, &cp);
+		if (cases[k].cp < 0) {
+			assert_int_equal(rc, -1);
+			assert_int_equal(i, 0);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(cp, (uint32_t)cases[k].cp);
+			assert_int_equal(i, strlen(cases[k].s));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -208,6 +245,7 @@ main(void)
 		cmocka_unit_test(conf_typed_getters_name_bad_values),
 		cmocka_unit_test(conf_rejects_duplicates_unknown_and_garbage),
 		cmocka_unit_test(conf_rejects_long_lines),
+		cmocka_unit_test(utf8_next_rfc3629),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
