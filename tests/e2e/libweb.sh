@@ -12,6 +12,10 @@
 #   signer_start, web_start           (re)start fe-signer, fe-web
 #   web_stop                          stop everything (also on EXIT)
 
+# The services hold write transactions while the tests look at or change
+# their stores: wait for a lock instead of failing at once (SQLITE_BUSY).
+sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
+
 WEB_PIDS=
 CAA_ID=ca.foureyes.test
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
