@@ -1575,9 +1575,21 @@ keyfile_decode(const uint8_t kek[KEK_LEN],
 		    "PKCS#8 DER structure", name);
 		goto out;
 	}
-	if ((pk = EVP_PKCS82PKEY(p8)) == NULL)
+	if ((pk = EVP_PKCS82PKEY(p8)) == NULL) {
 		fe_err_ssl(err, "key file %s: the PKCS#8 key cannot be loaded",
 		    name);
+		goto out;
+	}
+	/* libcrypto loads some malformed keys it cannot write again (an EC
+	 * private key longer than the group order, fuzz_keyfile found):
+	 * such a key is not one a ceremony sealed. */
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if ((p8 = EVP_PKEY2PKCS8(pk)) == NULL) {
+		fe_err_ssl(err, "key file %s: the decrypted key does not encode "
+		    "again as PKCS#8: it is malformed", name);
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
 out:
 	if (pt != NULL) {
 		OPENSSL_cleanse(pt, ctlen);

@@ -14,7 +14,7 @@
  * FEKEY magic, is at most KEYFILE_MAX bytes, names the test ceremony, and
  * gives a private key that encodes as PKCS#8.  A plaintext sealed here opens
  * exactly when it is one PKCS#8 DER structure with nothing after it that
- * libcrypto loads as a key.
+ * libcrypto loads as a key and writes again as PKCS#8.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +90,20 @@ loads(const uint8_t *p, size_t len)
 	PKCS8_PRIV_KEY_INFO *p8;
 	const unsigned char *q = p;
 	EVP_PKEY *pk = NULL;
+	int ok;
 
 	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &q, (long)len);
 	if (p8 != NULL && q == p + len)
 		pk = EVP_PKCS82PKEY(p8);
 	PKCS8_PRIV_KEY_INFO_free(p8);
+	/* ...and can write again as PKCS#8 (keyfile_decode refuses what it
+	 * cannot) */
+	p8 = pk != NULL ? EVP_PKEY2PKCS8(pk) : NULL;
+	ok = p8 != NULL;
+	PKCS8_PRIV_KEY_INFO_free(p8);
 	EVP_PKEY_free(pk);
-	return pk != NULL;
+	ERR_clear_error();
+	return ok;
 }
 
 static void
