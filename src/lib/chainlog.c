@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 
 #include "buf.h"
 #include "chainlog.h"
+#include "digest.h"
 #include "file.h"
 
 #define DOMAIN "foureyes-log-v1\n"
@@ -65,35 +65,14 @@ plain(uint8_t c)
 	return c >= 0x20 && c <= 0x7e && c != '%';
 }
 
-static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-sha256_free(void)
-{
-	EVP_MD_free(sha256);
-	sha256 = NULL;
-}
-
-/* SHA-256 fetched once: EVP_sha256() is looked up again at every init. */
-static void
-sha256_fetch(void)
-{
-	if ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    atexit(sha256_free) != 0)
-		fe_fatal("SHA-256 is not available");
-}
-
 static void
 line_hash(const char *line, size_t len, uint8_t out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int n = 32;
 
-	if (pthread_once(&sha256_once, sha256_fetch) != 0)
-		fe_fatal("pthread_once");
 	if (ctx == NULL ||
-	    EVP_DigestInit_ex(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestInit_ex(ctx, fe_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, DOMAIN, sizeof(DOMAIN) - 1) != 1 ||
 	    EVP_DigestUpdate(ctx, line, len) != 1 ||
 	    EVP_DigestFinal_ex(ctx, out, &n) != 1)

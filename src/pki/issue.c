@@ -967,25 +967,6 @@ put_serial(struct buf *b, const uint8_t *s, size_t len, bool *bad,
 	return 0;
 }
 
-/* Civil date of a day count from 1970-01-01, proleptic Gregorian
- * (H. Hinnant's civil_from_days, as gmtime_r() gives it). */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* The first and last seconds of the years 0 and 9999. */
 #define TIME_HAND_MIN (-62167219200LL)
 #define TIME_HAND_MAX 253402300799LL
@@ -1004,31 +985,30 @@ static int
 put_time(struct buf *b, int64_t t, bool *bad)
 {
 	ASN1_TIME *at;
+	struct tm tm;
+	time_t tt = (time_t)t;
 	char s[15], *q = s;
-	int64_t y, sec;
-	unsigned m, d;
+	int y;
 
-	if (t < TIME_HAND_MIN || t > TIME_HAND_MAX) {
-		if ((at = ASN1_TIME_set(NULL, (time_t)t)) == NULL)
+	if (t < TIME_HAND_MIN || t > TIME_HAND_MAX ||
+	    gmtime_r(&tt, &tm) == NULL) {
+		if ((at = ASN1_TIME_set(NULL, tt)) == NULL)
 			return -1;
 		PUT_I2D(b, i2d_ASN1_TIME, at, bad);
 		ASN1_TIME_free(at);
 		return 0;
 	}
-	sec = t % 86400;
-	if (sec < 0)
-		sec += 86400;
-	civil_from_days((t - sec) / 86400, &y, &m, &d);
+	y = tm.tm_year + 1900;
 	if (y < 1950 || y > 2049) {
 		digits2(q, (unsigned)(y / 100));
 		q += 2;
 	}
 	digits2(q, (unsigned)(y % 100));
-	digits2(q + 2, m);
-	digits2(q + 4, d);
-	digits2(q + 6, (unsigned)(sec / 3600));
-	digits2(q + 8, (unsigned)(sec / 60 % 60));
-	digits2(q + 10, (unsigned)(sec % 60));
+	digits2(q + 2, (unsigned)tm.tm_mon + 1);
+	digits2(q + 4, (unsigned)tm.tm_mday);
+	digits2(q + 6, (unsigned)tm.tm_hour);
+	digits2(q + 8, (unsigned)tm.tm_min);
+	digits2(q + 10, (unsigned)tm.tm_sec);
 	q[12] = 'Z';
 	q += 13;
 	put_hdr(b, q - s == 13 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME,

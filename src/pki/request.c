@@ -23,6 +23,7 @@
 #include <openssl/provider.h>
 
 #include "lib/buf.h"
+#include "lib/digest.h"
 #include "lib/seam.h"
 #include "pki/der.h"
 #include "pki/request.h"
@@ -471,32 +472,26 @@ scratch_point(int k, const uint8_t *spki)
 	return sc->k[k];
 }
 
-/* The key of spki when it is one of fast.ec's encodings, its curve in
- * *nid; NULL if not, or if the point is not on the curve. */
+/* A key of its own for spki when it is one of fast.ec's encodings; NULL
+ * if not, or if the point is not on the curve. */
 static EVP_PKEY *
-fast_ec_key(const uint8_t *spki, size_t slen, int *nid)
+fast_ec_key(const uint8_t *spki, size_t slen)
 {
 	const struct fast_ec *f;
 	EVP_PKEY *k;
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(fast.ec) / sizeof(fast.ec[0]); i++) {
-		f = &fast.ec[i];
-		if (slen != f->prefix_len + f->point_len ||
-		    memcmp(spki, f->prefix, f->prefix_len) != 0 ||
-		    spki[f->prefix_len] != 0x04)
-			continue;
-		if ((k = EVP_PKEY_dup(f->tmpl)) == NULL)
-			return NULL;
-		if (EVP_PKEY_set1_encoded_public_key(k, spki + f->prefix_len,
-		    f->point_len) != 1) {
-			EVP_PKEY_free(k);
-			return NULL;
-		}
-		*nid = f->nid;
-		return k;
+	if ((i = fast_ec_index(spki, slen)) < 0)
+		return NULL;
+	f = &fast.ec[i];
+	if ((k = EVP_PKEY_dup(f->tmpl)) == NULL)
+		return NULL;
+	if (EVP_PKEY_set1_encoded_public_key(k, spki + f->prefix_len,
+	    f->point_len) != 1) {
+		EVP_PKEY_free(k);
+		return NULL;
 	}
-	return NULL;
+	return k;
 }
 
 static void
@@ -638,7 +633,7 @@ fast_key(X509_REQ *req)
 	if (!spki_bytes(der, (size_t)n, &spki, &slen))
 		goto out;
 	if (nid == NID_X9_62_id_ecPublicKey &&
-	    (pk = fast_ec_key(spki, slen, &nid)) != NULL)
+	    (pk = fast_ec_key(spki, slen)) != NULL)
 		goto out;
 	pk = decode_spki(d, spki, slen);
 out:
@@ -1045,15 +1040,16 @@ request_verify(const struct sign_request *r)
 		if (sig_algs[i].md == r->sig_md)
 			md = fast.md[i];
 	ERR_set_mark();
-	if (r->spki != NULL) {
-		k = fast_ec_index(r->spki, r->spki_len);
-		ok = md != NULL && k >= 0 && scratch_point(k, r->spki) != NULL &&
-		    EVP_Digest(r->der + r->tbs_off, r->tbs_len, dg, &dlen, md,
-		    NULL) == 1 && EVP_PKEY_verify(scratch_get()->c[k],
-		    r->der + r->sig_off, r->sig_len, dg, dlen) == 1;
-	} else if (md != NULL && EVP_Digest(r->der + r->tbs_off, r->tbs_len,
-	    dg, &dlen, md, NULL) == 1 &&
-	    (c = EVP_PKEY_CTX_new_from_pkey(NULL, r->pub, NULL)) != NULL) {
+	if (md == NULL || EVP_Digest(r->der + r->tbs_off, r->tbs_len, dg,
+	    &dlen, md, NULL) != 1)
+		ok = 0;
+	else if (r->spki != NULL)
+		ok = (k = fast_ec_index(r->spki, r->spki_len)) >= 0 &&
+		    scratch_point(k, r->spki) != NULL &&
+		    EVP_PKEY_verify(scratch_get()->c[k], r->der + r->sig_off,
+		    r->sig_len, dg, dlen) == 1;
+	else if ((c = EVP_PKEY_CTX_new_from_pkey(NULL, r->pub, NULL)) !=
+	    NULL) {
 		ok = EVP_PKEY_verify_init(c) == 1 && (!r->sig_rsa ||
 		    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
 		    EVP_PKEY_CTX_set_signature_md(c, md) == 1)) &&
@@ -1077,10 +1073,8 @@ request_verify(const struct sign_request *r)
 EVP_PKEY *
 request_pub(struct sign_request *r)
 {
-	int nid;
-
 	if (r->pub == NULL && r->spki != NULL)
-		r->pub = fast_ec_key(r->spki, r->spki_len, &nid);
+		r->pub = fast_ec_key(r->spki, r->spki_len);
 	return r->pub;
 }
 
@@ -1337,9 +1331,7 @@ request_parse(const uint8_t *p, size_t len, struct sign_request **out,
 		fe_err_prefix(err, "request %s", r->id);
 		goto fail;
 	}
-	/* fast.md[0], when there, is SHA-256 looked up once */
-	if (EVP_Digest(p, len, r->digest, NULL, fast.ready ? fast.md[0] :
-	    EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(p, len, r->digest, NULL, fe_sha256(), NULL) != 1)
 		fe_fatal("SHA-256 failed");
 	*out = r;
 	return 0;

@@ -26,6 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include "lib/buf.h"
+#include "lib/digest.h"
 #include "lib/chainlog.h"
 #include "lib/conf.h"
 #include "lib/seam.h"
@@ -53,7 +54,6 @@ struct engine {
 	struct engine_link link;
 	struct issue_cache *tmpl;       /* certificate templates (issue.h) */
 	uint8_t pool[SERIAL_POOL][SERIAL_MAX];   /* see next_serial() */
-	EVP_MD *sha256;                 /* fetched once */
 	size_t pool_used;
 };
 
@@ -413,8 +413,6 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 	 */
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	e->pool_used = SERIAL_POOL;
-	if ((e->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		fe_fatal("SHA-256 is not available");
 	e->tmpl = issue_cache_new();
 	copy = fe_strdup(conf_path);
 	(void)fe_snprintf_ok(e->base, sizeof(e->base), "%s", dirname(copy));
@@ -485,7 +483,6 @@ engine_close(struct engine *e)
 	if (e == NULL)
 		return;
 	issue_cache_free(e->tmpl);
-	EVP_MD_free(e->sha256);
 	for (i = 0; i < e->niss; i++) {
 		X509_free(e->iss[i].cert);
 		EVP_PKEY_free(e->iss[i].key);   /* clears private BIGNUMs */
@@ -791,7 +788,8 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 		return;
 	}
 	/* cert_fingerprint(), without parsing the certificate again. */
-	if (EVP_Digest(res->der, res->derlen, fp, NULL, e->sha256, NULL) != 1)
+	if (EVP_Digest(res->der, res->derlen, fp, NULL, fe_sha256(), NULL) !=
+	    1)
 		fe_fatal("SHA-256");
 	hex_encode(fp, 32, res->fingerprint);
 	fe_snprintf(res->issuer, sizeof(res->issuer), "%s", w->iss->label);

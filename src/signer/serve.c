@@ -199,21 +199,17 @@ flush_signs(struct server *s, struct pending *pd)
 	pd->n = 0;
 }
 
+/* Every message but MSG_SIGN (flush_signs()). */
 static void
 handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
     size_t len)
 {
 	struct fe_err err;
-	struct sign_result res;
 	struct buf b;
 	char *sp;
 	int reason, rc;
 
 	switch (kind) {
-	case MSG_SIGN:
-		engine_sign(s->e, body, len, &res);
-		answer_sign(s, tag, &res);
-		break;
 	case MSG_REVOKE:
 		sp = memchr(body, ' ', len);
 		if (sp == NULL || memchr(body, '\0', len) != NULL) {

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -302,6 +305,52 @@ parse_rejects_malformed(void **state)
 	clog_rec_clear(&r);
 }
 
+/*
+ * Records appended without a sync are written at clog_sync(): when that
+ * write fails (here the file size limit, EFBIG), clog_sync() says so, the
+ * log takes no more appends, and the file keeps the synced records, which
+ * verify; the group whose write failed was never reported durable.
+ */
+static void
+failed_group_write_breaks_the_log(void **state)
+{
+	struct clog *l;
+	struct clog_summary sum;
+	struct fe_err err;
+	struct rlimit old, lim;
+	struct stat st;
+	char p[200];
+	int i;
+	(void)state;
+
+	make_log(3);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(clog_open(path, &l, &err), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 100;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	memset(p, 'x', sizeof(p));
+	for (i = 0; i < 4; i++)
+		assert_int_equal(clog_append_nosync(l, "test.rec", p,
+		    sizeof(p), &err), 0);
+	assert_int_not_equal(clog_sync(l, &err), 0);
+	assert_non_null(strstr(err.msg, "cannot write log record"));
+	assert_int_not_equal(clog_append(l, "test.rec", "y", 1, &err), 0);
+	assert_non_null(strstr(err.msg, "an earlier write failed"));
+	clog_close(l);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	/* the write stopped inside the first record: reopening cuts that
+	 * torn line and notes the cut as record 4 */
+	assert_int_equal(clog_open(path, &l, &err), 0);
+	assert_int_equal(clog_seq(l), 4);
+	clog_close(l);
+	assert_int_equal(clog_verify_file(path, NULL, &sum, &err), 0);
+	assert_int_equal(sum.records, 4);
+}
+
 int
 main(void)
 {
@@ -317,6 +366,7 @@ main(void)
 		cmocka_unit_test(truncated_end_needs_head),
 		cmocka_unit_test(torn_tail_is_cut_and_recorded),
 		cmocka_unit_test(damaged_log_refuses_appends),
+		cmocka_unit_test(failed_group_write_breaks_the_log),
 		cmocka_unit_test(bad_type_and_oversize_refused),
 		cmocka_unit_test(parse_rejects_malformed),
 	};
