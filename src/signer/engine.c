@@ -13,9 +13,18 @@
  * that was handed out; a crash between log sync and commit leaves a logged
  * certificate that was never delivered, and a retry of the same id is
  * issued afresh (the log shows both).
+ *
+ * Batches overlap (engine_sign_start): the store, log and syncs of one
+ * batch run in a thread of their own ("the durable half") while the next
+ * batch is parsed, checked and signed.  The next batch reads the store
+ * through a second, read-only connection, which sees only what is
+ * committed, so the batch in flight is checked from memory (struct
+ * flight): its serials, and its ids -- a request whose id is in flight
+ * waits for that batch to be stored and is then answered from the store.
  */
 #include <libgen.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/statvfs.h>
 #include <stdlib.h>
@@ -39,6 +48,9 @@
 #define PATH_MAX_FE 1024
 #define SERIAL_POOL 64
 
+struct flight;
+static int flight_land(struct engine *e);
+
 struct engine {
 	char base[PATH_MAX_FE];         /* directory of signer.ini */
 	char ca_dir[PATH_MAX_FE];
@@ -49,8 +61,12 @@ struct engine {
 	bool unlocked;
 	uint64_t crl_hours;
 	uint64_t root_crl_days;
-	struct signerdb *db;
+	struct signerdb *db;            /* the writer (the durable half's) */
+	struct signerdb *rdb;           /* reads while checking requests */
 	struct clog *log;
+	struct flight *fl;              /* batch in its durable half, or NULL */
+	pthread_t fl_thread;
+	int landed_rc;                  /* of the last flight landed */
 	struct engine_link link;
 	struct issue_cache *tmpl;       /* certificate templates (issue.h) */
 	uint8_t pool[SERIAL_POOL][SERIAL_MAX];   /* see next_serial() */
@@ -400,7 +416,7 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 {
 	struct engine *e = fe_calloc(1, sizeof(*e));
 	struct conf *c = NULL;
-	char *copy, path[PATH_MAX_FE], note[512];
+	char *copy, path[PATH_MAX_FE], path_store[PATH_MAX_FE], note[512];
 	const char *v;
 	size_t i, j;
 
@@ -444,8 +460,8 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 				goto fail;
 			}
 	if (conf_req_str(c, "signer", "store", &v, err) != 0 ||
-	    resolve(e->base, v, path, err) != 0 ||
-	    signerdb_open(path, &e->db, err) != 0)
+	    resolve(e->base, v, path_store, err) != 0 ||
+	    signerdb_open(path_store, &e->db, err) != 0)
 		goto fail;
 	if (conf_req_str(c, "signer", "log", &v, err) != 0 ||
 	    resolve(e->base, v, path, err) != 0 ||
@@ -460,7 +476,8 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 		signerdb_rollback(e->db);
 		goto fail;
 	}
-	if (recover(e, err) != 0)
+	if (recover(e, err) != 0 ||
+	    signerdb_open_reader(path_store, &e->rdb, err) != 0)
 		goto fail;
 	fe_snprintf(note, sizeof(note), "version=%s config=%s profiles=%zu "
 	    "cas=%zu", FE_VERSION, conf_path, e->profiles.n, e->niss);
@@ -482,11 +499,13 @@ engine_close(struct engine *e)
 
 	if (e == NULL)
 		return;
+	(void)flight_land(e);
 	issue_cache_free(e->tmpl);
 	for (i = 0; i < e->niss; i++) {
 		X509_free(e->iss[i].cert);
 		EVP_PKEY_free(e->iss[i].key);   /* clears private BIGNUMs */
 	}
+	signerdb_close(e->rdb);
 	signerdb_close(e->db);
 	clog_close(e->log);
 	OPENSSL_cleanse(e, sizeof(*e));
@@ -523,8 +542,9 @@ engine_unlocked(const struct engine *e)
 }
 
 void
-engine_log_head(const struct engine *e, uint64_t *seq, uint8_t h[32])
+engine_log_head(struct engine *e, uint64_t *seq, uint8_t h[32])
 {
+	(void)flight_land(e);
 	*seq = clog_seq(e->log);
 	clog_head(e->log, h);
 }
@@ -548,6 +568,7 @@ engine_unlock(struct engine *e, const struct share *shares, size_t n,
 	size_t i;
 	int rc;
 
+	(void)flight_land(e);
 	buf_init(&note, 4096);
 	if (e->unlocked)
 		return 0;
@@ -614,6 +635,32 @@ struct work {
 	char crl_url[URL_MAX];          /* its part's URL when partitioned */
 };
 
+/* A serial a batch in flight issued (struct flight). */
+struct flight_serial {
+	char issuer[PROFILE_NAME_MAX];
+	char serial[2 * SERIAL_MAX + 1];
+};
+
+/*
+ * A batch handed to its durable half (engine_sign_start): the thread owns
+ * w and res until it is joined (flight_land).  ids, ser and mark are
+ * copied before the thread starts and only read afterwards, by the next
+ * batch's checks.
+ */
+struct flight {
+	struct engine *e;
+	struct work *w;
+	struct sign_result *res;
+	size_t n;
+	int rc;
+	bool threaded;
+	char (*ids)[REQ_ID_MAX + 1];    /* every request id of the batch */
+	size_t nids;
+	struct flight_serial *ser;      /* serials it issued */
+	size_t nser;
+	char mark[REQ_ID_MAX + 1];      /* an id it stores ("" if none) */
+};
+
 static void
 refuse(struct sign_result *res, enum sign_status st, const char *msg)
 {
@@ -633,7 +680,11 @@ serial_taken(struct engine *e, struct sign_result *res, size_t upto,
 		    strcmp(res[i].issuer, issuer) == 0 &&
 		    strcmp(res[i].serial, serial) == 0)
 			return true;
-	rc = signerdb_serial_exists(e->db, issuer, serial, err);
+	for (i = 0; e->fl != NULL && i < e->fl->nser; i++)
+		if (strcmp(e->fl->ser[i].issuer, issuer) == 0 &&
+		    strcmp(e->fl->ser[i].serial, serial) == 0)
+			return true;
+	rc = signerdb_serial_exists(e->rdb, issuer, serial, err);
 	if (rc < 0)
 		*dberr = rc;
 	return rc != 0;
@@ -641,21 +692,30 @@ serial_taken(struct engine *e, struct sign_result *res, size_t upto,
 
 /*
  * The CRL part of the next certificate of a partitioned issuer (docs/crl.md):
- * 1 + (certificates it gave a part so far, stored or earlier in this
- * batch) / crl_partition_size.  The part is signed into the certificate's
- * CRL distribution point, so it never changes afterwards.
+ * 1 + (certificates it gave a part so far, stored, in flight or earlier
+ * in this batch) / crl_partition_size.  The part is signed into the
+ * certificate's CRL distribution point, so it never changes afterwards.
+ * A batch in flight is counted unless the reader's snapshot already holds
+ * it (its mark id stored); if it fails instead, its certificates stay
+ * counted and a part ends early -- never late.
  */
 static int
 assign_part(struct engine *e, struct work *w, const struct sign_result *all,
     size_t idx, struct fe_err *err)
 {
+	const struct flight *fl = e->fl;
 	int64_t n;
 	uint64_t part;
 	size_t j;
+	bool seen = true;
 	int rc;
 
-	if ((rc = signerdb_part_count(e->db, w->iss->label, &n, err)) != 0)
+	if ((rc = signerdb_part_count_seen(e->rdb, w->iss->label,
+	    fl != NULL ? fl->mark : "", &n, &seen, err)) != 0)
 		return rc;
+	for (j = 0; fl != NULL && !seen && j < fl->nser; j++)
+		if (strcmp(fl->ser[j].issuer, w->iss->label) == 0)
+			n++;
 	for (j = 0; j < idx; j++)
 		if (all[j].status == SIGN_ISSUED && !all[j].replayed &&
 		    strcmp(all[j].issuer, w->iss->label) == 0)
@@ -702,7 +762,14 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 			return;
 		}
 	}
-	rc = signerdb_request_get(e->db, w->req->id, &o, &err);
+	for (j = 0; e->fl != NULL && j < e->fl->nids; j++) {
+		if (strcmp(e->fl->ids[j], res->id) == 0) {
+			/* answered from the store once it is there */
+			(void)flight_land(e);
+			break;
+		}
+	}
+	rc = signerdb_request_get(e->rdb, w->req->id, &o, &err);
 	if (rc == 0) {
 		if (strcmp(o.digest, w->digest) != 0) {
 			fe_err_set(&err, "request %s: this id was already used "
@@ -863,21 +930,25 @@ fail_all(struct sign_result *res, size_t n, const char *msg)
 	}
 }
 
-int
-engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
-    const size_t *lens, size_t n, struct sign_result *res)
+/*
+ * The durable half of a batch: store every outcome in one transaction,
+ * append every outcome to the log, one log sync, the commit.  Runs in a
+ * thread of its own while the next batch is checked and signed; touches
+ * only e->db, e->log and the flight's own w and res.
+ */
+static void *
+durable(void *arg)
 {
-	struct work *w = fe_calloc(n, sizeof(*w));
+	struct flight *fl = arg;
+	struct engine *e = fl->e;
+	struct work *w = fl->w;
+	struct sign_result *res = fl->res;
+	size_t i, n = fl->n;
 	struct fe_err err;
 	struct buf pl;
-	size_t i;
 	int rc = 0;
 
 	buf_init(&pl, CLOG_MAX_PAYLOAD);
-	for (i = 0; i < n; i++) {
-		memset(&res[i], 0, sizeof(res[i]));
-		prepare(e, reqs[i], lens[i], &w[i], &res[i], res, i);
-	}
 	if (signerdb_begin(e->db, &err) != 0) {
 		fail_all(res, n, err.msg);
 		rc = FE_EDB;
@@ -941,9 +1012,93 @@ engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
 out:
 	for (i = 0; i < n; i++)
 		request_free(w[i].req);
-	free(w);
 	buf_free(&pl);
+	fl->rc = rc;
+	return NULL;
+}
+
+static void
+flight_free(struct flight *fl)
+{
+	free(fl->w);
+	free(fl->ids);
+	free(fl->ser);
+	free(fl);
+}
+
+/* Wait for the batch in flight, if any: its results are final after. */
+static int
+flight_land(struct engine *e)
+{
+	struct flight *fl = e->fl;
+	int rc;
+
+	if (fl == NULL)
+		return 0;
+	if (fl->threaded && pthread_join(e->fl_thread, NULL) != 0)
+		fe_fatal("pthread_join");
+	rc = fl->rc;
+	e->fl = NULL;
+	e->landed_rc = rc;
+	flight_free(fl);
 	return rc;
+}
+
+int
+engine_sign_start(struct engine *e, const uint8_t *const *reqs,
+    const size_t *lens, size_t n, struct sign_result *res)
+{
+	struct flight *fl = fe_calloc(1, sizeof(*fl));
+	size_t i;
+	int rc;
+
+	e->landed_rc = 0;
+	fl->e = e;
+	fl->n = n;
+	fl->res = res;
+	fl->w = fe_calloc(n > 0 ? n : 1, sizeof(*fl->w));
+	for (i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		prepare(e, reqs[i], lens[i], &fl->w[i], &res[i], res, i);
+	}
+	(void)flight_land(e);
+	rc = e->landed_rc;      /* also when a request above landed it */
+	fl->ids = fe_calloc(n > 0 ? n : 1, sizeof(*fl->ids));
+	fl->ser = fe_calloc(n > 0 ? n : 1, sizeof(*fl->ser));
+	for (i = 0; i < n; i++) {
+		if (res[i].id[0] != '\0')
+			memcpy(fl->ids[fl->nids++], res[i].id,
+			    sizeof(res[i].id));
+		if (fl->mark[0] == '\0' && fl->w[i].store &&
+		    fl->w[i].dup_of < 0)
+			memcpy(fl->mark, res[i].id, sizeof(fl->mark));
+		if (res[i].status == SIGN_ISSUED && !res[i].replayed) {
+			memcpy(fl->ser[fl->nser].issuer, res[i].issuer,
+			    sizeof(res[i].issuer));
+			memcpy(fl->ser[fl->nser++].serial, res[i].serial,
+			    sizeof(res[i].serial));
+		}
+	}
+	e->fl = fl;
+	fl->threaded = pthread_create(&e->fl_thread, NULL, durable, fl) == 0;
+	if (!fl->threaded)
+		(void)durable(fl);     /* no thread: the same work, here */
+	return rc;
+}
+
+int
+engine_sign_finish(struct engine *e)
+{
+	return flight_land(e);
+}
+
+int
+engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
+    const size_t *lens, size_t n, struct sign_result *res)
+{
+	(void)flight_land(e);
+	(void)engine_sign_start(e, reqs, lens, n, res);
+	return flight_land(e);
 }
 
 int
@@ -979,6 +1134,7 @@ engine_revoke(struct engine *e, const char *serial, int reason,
 	int64_t not_after, now = fe_now_sec();
 	struct buf note;
 
+	(void)flight_land(e);
 	/* Canonical form: lower-case hex without leading zeros. */
 	if (serial_parse_hex(serial, sb, &slen) != 0)
 		return fe_err_set(err, "serial '%s' is not 1 to 40 hex digits",
@@ -1134,6 +1290,7 @@ engine_crl(struct engine *e, const char *label, struct engine_crls *out,
 	int rc;
 	struct buf note;
 
+	(void)flight_land(e);
 	if (iss == NULL)
 		return fe_err_code(err, FE_ENOENT, "no CA '%s' in the "
 		    "hierarchy", label);
@@ -1201,6 +1358,7 @@ fail:
 int
 engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err)
 {
+	(void)flight_land(e);
 	return signerdb_next_session(e->db, out, err);
 }
 
@@ -1208,6 +1366,7 @@ int
 engine_log_event(struct engine *e, const char *type, const char *text,
     struct fe_err *err)
 {
+	(void)flight_land(e);
 	return clog_append(e->log, type, text, strlen(text), err);
 }
 
@@ -1220,6 +1379,7 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	int64_t certs = 0, revoked = 0;
 	unsigned long long freeb = 0;
 
+	(void)flight_land(e);
 	if (signerdb_counts(e->db, &certs, &revoked, err) != 0)
 		return FE_EDB;
 	if (statvfs(e->base, &sv) == 0)
@@ -1277,6 +1437,7 @@ engine_logs(struct engine *e, uint64_t from, uint32_t max, struct buf *out,
 	struct logs_arg a = { out, max };
 	int rc;
 
+	(void)flight_land(e);
 	if (clog_sync(e->log, err) != 0)
 		return FE_EIO;
 	rc = clog_read_file(clog_path(e->log), from, logs_cb, &a, err);

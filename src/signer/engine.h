@@ -69,6 +69,21 @@ int engine_sign(struct engine *e, const uint8_t *req, size_t len,
  * commit).  Results are returned only after both. */
 int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res);
+/*
+ * The same in two halves, so that batches overlap: engine_sign_start
+ * checks and signs the n requests (the caller's bytes are not needed
+ * after it returns), waits for the batch started before (its res[] are
+ * then final) and hands this one to its durable half -- store, log, syncs
+ * -- in a thread, while the caller gathers and starts the next.  res[]
+ * belongs to the engine until the next engine_sign_start or
+ * engine_sign_finish returns; only then is it final and may be read.
+ * Both return the landed batch's status (0, or the error that failed it
+ * as a whole; each result says so too).  Every other engine call lands
+ * the batch in flight first.
+ */
+int engine_sign_start(struct engine *e, const uint8_t *const *reqs,
+    const size_t *lens, size_t n, struct sign_result *res);
+int engine_sign_finish(struct engine *e);
 
 /* Revoke a certificate by serial (hex) with an RFC 5280 reason. */
 int engine_revoke(struct engine *e, const char *serial, int reason,
@@ -112,7 +127,7 @@ const struct issuer *engine_issuer(const struct engine *e, const char *label);
 size_t engine_nissuers(const struct engine *e);
 const struct issuer *engine_issuer_at(const struct engine *e, size_t i);
 /* The request log's head, for status and for anchoring elsewhere. */
-void engine_log_head(const struct engine *e, uint64_t *seq, uint8_t h[32]);
+void engine_log_head(struct engine *e, uint64_t *seq, uint8_t h[32]);
 const char *engine_log_path(const struct engine *e);
 
 #endif

@@ -7,6 +7,11 @@
  * The database is the signer's own and is never written by anything else;
  * uniqueness of serials per issuer and of request ids is also enforced by
  * constraints, so a bug in the engine cannot issue a serial twice.
+ *
+ * Every read resets its statement once its row is copied: a statement left
+ * on a row keeps its connection's read transaction, and so an old snapshot,
+ * open -- on the engine's reader (signerdb_open_reader) that would hide
+ * what the writer commits afterwards.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +26,8 @@ enum stmt {
 	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
 	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
-	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART, S__MAX
+	S_META_SET, S_PART_COUNT, S_PART_COUNT_SEEN, S_CRL_PARTS,
+	S_REVOKED_PART, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -58,6 +64,9 @@ static const char *const sql[S__MAX] = {
 	[S_META_SET] = "UPDATE meta SET v = ? WHERE k = ?",
 	[S_PART_COUNT] = "SELECT coalesce((SELECT n FROM part_count WHERE "
 	    "issuer = ?), 0)",
+	[S_PART_COUNT_SEEN] = "SELECT coalesce((SELECT n FROM part_count "
+	    "WHERE issuer = ?), 0), EXISTS (SELECT 1 FROM request WHERE "
+	    "id = ?)",
 	[S_CRL_PARTS] = "SELECT coalesce(max(crl_part), 0), "
 	    "coalesce(sum(crl_part = 0), 0) FROM cert WHERE issuer = ?",
 	[S_REVOKED_PART] = "SELECT r.serial, r.revoked_at, r.reason FROM "
@@ -204,6 +213,48 @@ fail:
 	return FE_EDB;
 }
 
+int
+signerdb_open_reader(const char *path, struct signerdb **out,
+    struct fe_err *err)
+{
+	struct signerdb *d = fe_calloc(1, sizeof(*d));
+	sqlite3_stmt *v = NULL;
+	int i, version = -1;
+
+	*out = NULL;
+	d->path = fe_strdup(path);
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		dberr(d, err, "opening a reader");
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->db, 5000);
+	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &v,
+	    NULL) == SQLITE_OK && sqlite3_step(v) == SQLITE_ROW)
+		version = sqlite3_column_int(v, 0);
+	sqlite3_finalize(v);
+	if (version != (int)(sizeof(migrations) / sizeof(migrations[0]))) {
+		(void)fe_err_code(err, FE_EDB, "%s: a reader found schema %d, "
+		    "expected %zu", path, version,
+		    sizeof(migrations) / sizeof(migrations[0]));
+		goto fail;
+	}
+	/* The writes are prepared too (one table of statements); on this
+	 * connection they would fail with SQLITE_READONLY. */
+	for (i = 0; i < S__MAX; i++) {
+		if (sqlite3_prepare_v3(d->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+			dberr(d, err, "preparing statement");
+			goto fail;
+		}
+	}
+	*out = d;
+	return 0;
+fail:
+	signerdb_close(d);
+	return FE_EDB;
+}
+
 void
 signerdb_close(struct signerdb *d)
 {
@@ -255,10 +306,10 @@ signerdb_serial_exists(struct signerdb *d, const char *issuer,
 	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return rc == SQLITE_ROW;
+	}
 	return dberr(d, err, "looking up serial");
 }
 
@@ -299,6 +350,7 @@ signerdb_request_get(struct signerdb *d, const char *id,
 		memcpy(o->der, blob, (size_t)n);
 		o->derlen = (size_t)n;
 	}
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -408,6 +460,7 @@ signerdb_cert_find(struct signerdb *d, const char *serial, char issuer[32],
 	copy_col(st, 0, issuer, 32);
 	*is_ca = sqlite3_column_int(st, 1);
 	*not_after = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -479,6 +532,23 @@ signerdb_part_count(struct signerdb *d, const char *issuer, int64_t *n,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "counting certificates in CRL parts");
 	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+signerdb_part_count_seen(struct signerdb *d, const char *issuer,
+    const char *id, int64_t *n, bool *seen, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_PART_COUNT_SEEN);
+
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return dberr(d, err, "counting certificates in CRL parts");
+	*n = sqlite3_column_int64(st, 0);
+	*seen = sqlite3_column_int(st, 1) != 0;
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -499,6 +569,7 @@ signerdb_crl_parts(struct signerdb *d, const char *issuer, uint32_t *max_part,
 		    (long long)m);
 	*max_part = (uint32_t)m;
 	*unpartitioned = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -512,6 +583,7 @@ signerdb_crl_next(struct signerdb *d, const char *issuer, uint64_t *number,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "reading CRL number");
 	*number = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -542,10 +614,12 @@ signerdb_counts(struct signerdb *d, int64_t *certs, int64_t *revoked,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "counting");
 	*certs = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	st = stmt(d, S_COUNT_REVOKED);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "counting");
 	*revoked = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -595,6 +669,7 @@ signerdb_revocation_reason(struct signerdb *d, const char *serial,
 	if (rc != SQLITE_ROW)
 		return dberr(d, err, "looking up revocation");
 	*reason = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -608,6 +683,7 @@ signerdb_meta_get(struct signerdb *d, const char *k, int64_t *v,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return dberr(d, err, "reading meta value");
 	*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef FE_SIGNERDB_H
 #define FE_SIGNERDB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@
 struct signerdb;
 
 int signerdb_open(const char *path, struct signerdb **out,
+    struct fe_err *err);
+/* A second, read-only connection to a store signerdb_open() has opened
+ * (and migrated): it reads the last committed state while the writer's
+ * connection commits in another thread (WAL). */
+int signerdb_open_reader(const char *path, struct signerdb **out,
     struct fe_err *err);
 void signerdb_close(struct signerdb *db);
 
@@ -73,6 +79,10 @@ int signerdb_revoked_part(struct signerdb *db, const char *issuer,
  * the next one goes into part 1 + n / crl_partition_size. */
 int signerdb_part_count(struct signerdb *db, const char *issuer, int64_t *n,
     struct fe_err *err);
+/* The same count, and whether request id is stored, read in one snapshot
+ * (the engine's reader: is a batch in flight already counted?). */
+int signerdb_part_count_seen(struct signerdb *db, const char *issuer,
+    const char *id, int64_t *n, bool *seen, struct fe_err *err);
 /* The highest CRL part any of issuer's certificates names (0: none), and
  * how many name the unpartitioned CRL (part 0). */
 int signerdb_crl_parts(struct signerdb *db, const char *issuer,

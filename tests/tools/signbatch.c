@@ -1,0 +1,199 @@
+/*
+ * signbatch.c - drives the engine's overlapping batches for tests.
+ *
+ *   signbatch [--hold K STORE] CONFIG SHARE1 SHARE2 BATCH OUTDIR REQUEST...
+ *
+ * Opens and unlocks the signer engine, then runs the request files through
+ * engine_sign_start in batches of BATCH, in order, each batch started while
+ * the one before is in its durable half (as fe-signer serve does when
+ * requests queue), and engine_sign_finish at the end.  For each request,
+ * once its batch has landed, prints one line
+ *
+ *   INDEX STATUS REPLAYED ISSUER SERIAL REASON
+ *
+ * (STATUS issued, refused or failed; REPLAYED 0 or 1; "-" for an empty
+ * field) and writes an issued certificate to OUTDIR/INDEX.pem.  Ends 0
+ * when every line was printed, whatever the outcomes.
+ *
+ * --hold K STORE: just before batch K (from 0) starts, take the write lock
+ * of STORE (the signer.db CONFIG names) on a connection of our own and give it back one second later from
+ * another thread, so that batch K's durable half cannot commit until then:
+ * batch K+1 is then certainly checked while K is in flight, whatever the
+ * machine's speed (the checks must answer from memory, not the store).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "lib/file.h"
+#include "pki/custody.h"
+#include "signer/engine.h"
+
+#define BATCH_MAX 256
+
+static void *
+release_later(void *arg)
+{
+	struct timespec d = { 1, 0 };
+
+	nanosleep(&d, NULL);
+	if (sqlite3_exec(arg, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "signbatch: cannot give the lock back\n");
+	return NULL;
+}
+
+/* Take the write lock of the store at path; a thread gives it back. */
+static int
+hold_store(const char *path, sqlite3 **db, pthread_t *t)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(*db, 10000) != SQLITE_OK ||
+	    sqlite3_exec(*db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "signbatch: cannot lock %s: %s\n", path,
+		    sqlite3_errmsg(*db));
+		return 1;
+	}
+	return pthread_create(t, NULL, release_later, *db) != 0;
+}
+
+static const char *
+status_name(enum sign_status s)
+{
+	return s == SIGN_ISSUED ? "issued" : s == SIGN_REFUSED ? "refused" :
+	    "failed";
+}
+
+static int
+report(struct sign_result *res, size_t m, size_t first, const char *dir)
+{
+	char path[1024];
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < m; k++) {
+		struct sign_result *r = &res[k];
+		printf("%zu %s %d %s %s %s\n", first + k, status_name(r->status),
+		    r->replayed ? 1 : 0, r->issuer[0] ? r->issuer : "-",
+		    r->serial[0] ? r->serial : "-",
+		    r->reason[0] ? r->reason : "-");
+		if (r->status == SIGN_ISSUED) {
+			const unsigned char *q = r->der;
+			X509 *x = d2i_X509(NULL, &q, (long)r->derlen);
+			FILE *f;
+
+			fe_snprintf(path, sizeof(path), "%s/%zu.pem", dir,
+			    first + k);
+			f = fopen(path, "w");
+			if (x == NULL || f == NULL ||
+			    PEM_write_X509(f, x) != 1) {
+				fprintf(stderr, "signbatch: cannot write %s\n",
+				    path);
+				rc = 1;
+			}
+			if (f != NULL)
+				fclose(f);
+			X509_free(x);
+		}
+		sign_result_clear(r);
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sign_result res[2][BATCH_MAX];
+	struct engine *e = NULL;
+	struct share sh[2];
+	struct fe_err err;
+	uint8_t **reqs;
+	size_t *lens, n, batch, i, k, m, prev_i = 0, prev_m = 0;
+	int cur = 0, have_prev = 0, rc = 0;
+	long hold = -1;
+	sqlite3 *hdb = NULL;
+	pthread_t holder;
+	char *end, *store = NULL;
+
+	if (argc > 3 && strcmp(argv[1], "--hold") == 0) {
+		hold = strtol(argv[2], &end, 10);
+		if (*end != '\0' || hold < 0) {
+			fprintf(stderr, "signbatch: --hold wants a batch "
+			    "number\n");
+			return 2;
+		}
+		store = argv[3];
+		argv += 3;
+		argc -= 3;
+	}
+	if (argc < 7) {
+		fprintf(stderr, "usage: signbatch [--hold K STORE] CONFIG SHARE1 "
+		    "SHARE2 BATCH OUTDIR REQUEST...\n");
+		return 2;
+	}
+	batch = strtoul(argv[4], &end, 10);
+	if (*end != '\0' || batch < 1 || batch > BATCH_MAX) {
+		fprintf(stderr, "signbatch: BATCH must be 1 to %d\n",
+		    BATCH_MAX);
+		return 2;
+	}
+	n = (size_t)(argc - 6);
+	reqs = fe_calloc(n, sizeof(*reqs));
+	lens = fe_calloc(n, sizeof(*lens));
+	for (i = 0; i < n; i++) {
+		if (fe_read_file(argv[6 + i], REQ_MAX_BYTES + 1, &reqs[i],
+		    &lens[i], &err) != 0) {
+			fprintf(stderr, "signbatch: %s\n", err.msg);
+			return 1;
+		}
+	}
+	if (share_read_file(argv[2], &sh[0], &err) != 0 ||
+	    share_read_file(argv[3], &sh[1], &err) != 0 ||
+	    engine_open(argv[1], &e, &err) != 0 ||
+	    engine_unlock(e, sh, 2, &err) != 0) {
+		fprintf(stderr, "signbatch: %s\n", err.msg);
+		return 1;
+	}
+	share_wipe(&sh[0]);
+	share_wipe(&sh[1]);
+	for (i = 0; i < n; i += m) {
+		m = n - i < batch ? n - i : batch;
+		/* the batch before lands first: it must not wait on the hold */
+		if (hold >= 0 && (size_t)hold == i / batch &&
+		    (engine_sign_finish(e), hold_store(store, &hdb,
+		    &holder) != 0))
+			return 1;
+		(void)engine_sign_start(e, (const uint8_t *const *)&reqs[i],
+		    &lens[i], m, res[cur]);
+		/* not needed once started (engine.h): ASan would see a use */
+		for (k = i; k < i + m; k++) {
+			free(reqs[k]);
+			reqs[k] = NULL;
+		}
+		if (have_prev)
+			rc |= report(res[!cur], prev_m, prev_i, argv[5]);
+		have_prev = 1;
+		prev_i = i;
+		prev_m = m;
+		cur = !cur;
+	}
+	(void)engine_sign_finish(e);
+	if (have_prev)
+		rc |= report(res[!cur], prev_m, prev_i, argv[5]);
+	engine_close(e);
+	if (hdb != NULL) {
+		pthread_join(holder, NULL);
+		sqlite3_close(hdb);
+	}
+	free(reqs);
+	free(lens);
+	return rc;
+}
