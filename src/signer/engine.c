@@ -25,6 +25,7 @@
 #include <libgen.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/statvfs.h>
 #include <stdlib.h>
@@ -67,6 +68,9 @@ struct engine {
 	struct flight *fl;              /* batch in its durable half, or NULL */
 	pthread_t fl_thread;
 	int landed_rc;                  /* of the last flight landed */
+	uint64_t batches;               /* started since engine_open */
+	uint64_t overlapped;            /* of them, checked while another
+	                                   was in flight */
 	struct engine_link link;
 	struct issue_cache *tmpl;       /* certificate templates (issue.h) */
 	uint8_t pool[SERIAL_POOL][SERIAL_MAX];   /* see next_serial() */
@@ -654,6 +658,7 @@ struct flight {
 	size_t n;
 	int rc;
 	bool threaded;
+	atomic_bool done;               /* the durable half has returned */
 	char (*ids)[REQ_ID_MAX + 1];    /* every request id of the batch */
 	size_t nids;
 	struct flight_serial *ser;      /* serials it issued */
@@ -1014,6 +1019,7 @@ out:
 		request_free(w[i].req);
 	buf_free(&pl);
 	fl->rc = rc;
+	atomic_store(&fl->done, true);
 	return NULL;
 }
 
@@ -1053,6 +1059,9 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
 	int rc;
 
 	e->landed_rc = 0;
+	e->batches++;
+	if (e->fl != NULL)
+		e->overlapped++;
 	fl->e = e;
 	fl->n = n;
 	fl->res = res;
@@ -1090,6 +1099,12 @@ int
 engine_sign_finish(struct engine *e)
 {
 	return flight_land(e);
+}
+
+bool
+engine_sign_busy(struct engine *e)
+{
+	return e->fl != NULL && !atomic_load(&e->fl->done);
 }
 
 int
@@ -1388,10 +1403,12 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	clog_head(e->log, head);
 	hex_encode(head, 32, hx);
 	if (buf_printf(out, "keys: %s\ntime: %s\nfree_bytes: %llu\n"
-	    "log_seq: %llu\nlog_head: %s\ncerts: %lld\nrevoked: %lld\n",
+	    "log_seq: %llu\nlog_head: %s\ncerts: %lld\nrevoked: %lld\n"
+	    "sign_batches: %llu\nsign_batches_overlapped: %llu\n",
 	    e->unlocked ? "unlocked" : "locked", t, freeb,
 	    (unsigned long long)clog_seq(e->log), hx, (long long)certs,
-	    (long long)revoked) != 0)
+	    (long long)revoked, (unsigned long long)e->batches,
+	    (unsigned long long)e->overlapped) != 0)
 		return fe_err_set(err, "status text too long");
 	return 0;
 }

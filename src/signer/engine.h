@@ -84,6 +84,9 @@ int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
 int engine_sign_start(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res);
 int engine_sign_finish(struct engine *e);
+/* Whether the batch in flight is still in its durable half (false when
+ * there is none): engine_sign_finish would wait. */
+bool engine_sign_busy(struct engine *e);
 
 /* Revoke a certificate by serial (hex) with an RFC 5280 reason. */
 int engine_revoke(struct engine *e, const char *serial, int reason,
@@ -116,7 +119,9 @@ int engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err);
 int engine_log_event(struct engine *e, const char *type, const char *text,
     struct fe_err *err);
 /* STATUS text: keys, time (the signer's own clock), free_bytes, log_seq,
- * log_head, certs, revoked. */
+ * log_head, certs, revoked, sign_batches (since the signer started) and
+ * sign_batches_overlapped (of those, checked and signed while the one
+ * before was still being stored). */
 int engine_status_text(struct engine *e, struct buf *out, struct fe_err *err);
 /* Up to max lines of the request log from record seq `from` on, verified,
  * as they are in the file (SM 4.2.2: extraction of the signer's logs). */

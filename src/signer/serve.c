@@ -156,10 +156,15 @@ answer_crl(struct server *s, uint32_t tag, const char *label)
 }
 
 /*
- * Signing requests that arrive together are signed as one batch
- * (engine_sign_batch): one log sync and one store commit for all of them
- * (group commit), each answered after both.  The link's window bounds how
- * many arrive together; SIGN_BATCH_MAX bounds a batch.
+ * Signing requests that arrive together are signed as one batch: one log
+ * sync and one store commit for all of them (group commit), each answered
+ * after both.  The link's window bounds how many arrive together;
+ * SIGN_BATCH_MAX bounds a batch.  Batches overlap (engine_sign_start):
+ * while one is stored, logged and synced, the server goes on reading the
+ * line, and a batch that arrives meanwhile is checked and signed at once;
+ * a batch in flight is answered as soon as its durable half is done
+ * (land_signs), or when the next one has started, and before any other
+ * message is handled, so answers keep the order of the requests.
  */
 #define SIGN_BATCH_MAX 64
 
@@ -168,6 +173,14 @@ struct pending {
 	uint32_t tag[SIGN_BATCH_MAX];
 	uint8_t *body[SIGN_BATCH_MAX];
 	size_t len[SIGN_BATCH_MAX];
+	struct sign_result res[SIGN_BATCH_MAX];
+};
+
+/* The batch being gathered, and the one in flight (if any). */
+struct signing {
+	struct pending p[2];
+	int cur;                        /* p[cur] gathers */
+	bool flying;                    /* p[!cur] is in flight */
 };
 
 static void
@@ -181,25 +194,50 @@ answer_sign(struct server *s, uint32_t tag, struct sign_result *res)
 	sign_result_clear(res);
 }
 
-/* Sign and answer the pending requests, in the order they came. */
+/* Answer the landed batch in p, in the order its requests came. */
 static void
-flush_signs(struct server *s, struct pending *pd)
+answer_batch(struct server *s, struct pending *p)
 {
-	struct sign_result res[SIGN_BATCH_MAX];
 	size_t i;
 
-	if (pd->n == 0)
-		return;
-	(void)engine_sign_batch(s->e, (const uint8_t *const *)pd->body,
-	    pd->len, pd->n, res);
-	for (i = 0; i < pd->n; i++) {
-		answer_sign(s, pd->tag[i], &res[i]);
-		free(pd->body[i]);
-	}
-	pd->n = 0;
+	for (i = 0; i < p->n; i++)
+		answer_sign(s, p->tag[i], &p->res[i]);
+	p->n = 0;
 }
 
-/* Every message but MSG_SIGN (flush_signs()). */
+/* Wait for the batch in flight and answer it. */
+static void
+land_signs(struct server *s, struct signing *sg)
+{
+	if (!sg->flying)
+		return;
+	(void)engine_sign_finish(s->e);
+	answer_batch(s, &sg->p[!sg->cur]);
+	sg->flying = false;
+}
+
+/* Start the gathered batch; the one before, landed by that, is answered. */
+static void
+start_signs(struct server *s, struct signing *sg)
+{
+	struct pending *p = &sg->p[sg->cur];
+	size_t i;
+
+	if (p->n == 0)
+		return;
+	(void)engine_sign_start(s->e, (const uint8_t *const *)p->body,
+	    p->len, p->n, p->res);
+	for (i = 0; i < p->n; i++) {
+		free(p->body[i]);
+		p->body[i] = NULL;
+	}
+	if (sg->flying)
+		answer_batch(s, &sg->p[!sg->cur]);
+	sg->flying = true;
+	sg->cur = !sg->cur;
+}
+
+/* Every message but MSG_SIGN (start_signs()). */
 static void
 handle(struct server *s, uint8_t kind, uint32_t tag, uint8_t *body,
     size_t len)
@@ -278,7 +316,7 @@ signer_serve(struct engine *e, const char *device,
 {
 	const struct engine_link *lc = engine_link_config(e);
 	struct server s;
-	struct pending pd = { 0 };
+	struct signing *sg = fe_calloc(1, sizeof(*sg));
 	struct link_params p;
 	struct link_hooks h;
 	uint8_t key[LINK_KEY_LEN];
@@ -337,7 +375,9 @@ signer_serve(struct engine *e, const char *device,
 				down_logged = false;
 			}
 		}
-		if (link_step(s.l, 100, &lerr) != 0) {
+		/* with a batch in flight, look at the line every millisecond
+		 * until it has landed */
+		if (link_step(s.l, sg->flying ? 1 : 100, &lerr) != 0) {
 			close(fd);
 			fd = -1;
 			link_attach(s.l, -1);
@@ -348,24 +388,34 @@ signer_serve(struct engine *e, const char *device,
 		while ((r = link_recv(s.l, &kind, &tag, &body, &len,
 		    &lerr)) == 1) {
 			if (kind == MSG_SIGN) {
-				if (pd.n == SIGN_BATCH_MAX)
-					flush_signs(&s, &pd);
-				pd.tag[pd.n] = tag;
-				pd.body[pd.n] = body;
-				pd.len[pd.n++] = len;
+				struct pending *pd = &sg->p[sg->cur];
+				if (pd->n == SIGN_BATCH_MAX) {
+					start_signs(&s, sg);
+					pd = &sg->p[sg->cur];
+				}
+				pd->tag[pd->n] = tag;
+				pd->body[pd->n] = body;
+				pd->len[pd->n++] = len;
 				continue;
 			}
-			flush_signs(&s, &pd);
+			start_signs(&s, sg);
+			land_signs(&s, sg);
 			handle(&s, kind, tag, body, len);
 			free(body);
 		}
-		flush_signs(&s, &pd);
+		if (sg->p[sg->cur].n > 0)
+			start_signs(&s, sg);
+		else if (!engine_sign_busy(s.e))
+			land_signs(&s, sg);
 		if (r < 0) {
 			log_event(&s, "link.reject", lerr.msg);
 			link_reset(s.l);
 		}
 		flush_rejects(&s, false);
 	}
+	start_signs(&s, sg);
+	land_signs(&s, sg);
+	free(sg);
 	flush_rejects(&s, true);
 	{
 		char counts[512];

@@ -85,6 +85,34 @@ start_signer
 check "100 pipelined requests on a clean line, all issued" \
 	linkload --device line-c --key client.key --csr a.csr -n 100 --prefix clean --results clean.txt --timeout 120
 
+# Batches over the line, overlapped: once requests flow, something else
+# holds the store's write lock for 3 s.  The batch then in flight cannot
+# commit; the requests behind it are checked and signed meanwhile -- the
+# next batch overlaps the one in flight -- and queue; all are answered
+# once the lock is given back.
+stat() { fs status | awk -F': ' -v k="$1" '$1 == k { print $2 }'; }
+b0=$(stat sign_batches); o0=$(stat sign_batches_overlapped)
+linkload --device line-c --key client.key --csr a.csr -n 40 --prefix held \
+	--results held.txt --timeout 120 >held.out 2>&1 &
+LOAD=$!
+for _ in $(seq 300); do
+	n=$(sqlite3 A/signer.db "select count(*) from request where id like 'held-%'" 2>/dev/null)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.05
+done
+$PY -c "
+import sqlite3, time
+db = sqlite3.connect('A/signer.db', isolation_level=None, timeout=10)
+db.execute('BEGIN IMMEDIATE')
+time.sleep(3)
+db.execute('ROLLBACK')"
+check "40 requests, the store locked for 3 s among them, all issued" wait $LOAD
+b1=$(stat sign_batches); o1=$(stat sign_batches_overlapped)
+check "they were signed in fewer batches than requests ($((b1 - b0)) for 40)" \
+	test $((b1 - b0)) -ge 1 -a $((b1 - b0)) -lt 40
+check "and batches overlapped the one in flight ($((o1 - o0)) of them)" \
+	test $((o1 - o0)) -ge 1
+
 # kill -9 of the signer in the middle of a burst.
 linkload --device line-c --key client.key --csr a.csr -n "$N_KILL" --prefix kill \
 	--results kill.txt --timeout 300 >kill.out 2>&1 &
@@ -118,9 +146,9 @@ grep -P '\tsign\t' A/signer-requests.log | grep 'decision=issued' |
 	sed 's/.*id=\([^ ]*\).*serial=\([0-9a-f]*\).*/\1 \2/' | sort >issued.pairs
 grep -P '\tsign\.void\t' A/signer-requests.log |
 	sed 's/.*id=\([^ ]*\).*serial=\([0-9a-f]*\).*/\1 \2/' | sort >void.pairs
-comm -23 issued.pairs void.pairs | grep -E '^(clean|kill|fault)-' >log.pairs
-cat clean.txt kill.txt fault.txt | awk '{print $1, tolower($3)}' | sort >client.pairs
+comm -23 issued.pairs void.pairs | grep -E '^(clean|held|kill|fault)-' >log.pairs
+cat clean.txt held.txt kill.txt fault.txt | awk '{print $1, tolower($3)}' | sort >client.pairs
 check "log and client agree: every id issued exactly once, same serial" diff log.pairs client.pairs
 check "every id of the three runs appears exactly once" \
-	test "$(cut -d' ' -f1 log.pairs | sort -u | wc -l)" -eq $((100 + N_KILL + N_FAULT))
+	test "$(cut -d' ' -f1 log.pairs | sort -u | wc -l)" -eq $((100 + 40 + N_KILL + N_FAULT))
 done_testing
