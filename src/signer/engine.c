@@ -51,6 +51,7 @@
 
 struct flight;
 static int flight_land(struct engine *e);
+static void flight_free(struct flight *fl);
 
 struct engine {
 	char base[PATH_MAX_FE];         /* directory of signer.ini */
@@ -66,6 +67,7 @@ struct engine {
 	struct signerdb *rdb;           /* reads while checking requests */
 	struct clog *log;
 	struct flight *fl;              /* batch in its durable half, or NULL */
+	struct flight *spare;           /* the last one landed, for reuse */
 	pthread_t fl_thread;
 	int landed_rc;                  /* of the last flight landed */
 	uint64_t batches;               /* started since engine_open */
@@ -504,6 +506,7 @@ engine_close(struct engine *e)
 	if (e == NULL)
 		return;
 	(void)flight_land(e);
+	flight_free(e->spare);
 	issue_cache_free(e->tmpl);
 	for (i = 0; i < e->niss; i++) {
 		X509_free(e->iss[i].cert);
@@ -639,6 +642,100 @@ struct work {
 	char crl_url[URL_MAX];          /* its part's URL when partitioned */
 };
 
+/*
+ * Strings, or pairs of strings, a batch has seen: open addressing with
+ * FNV-1a, so that checking a request against its batch and against the
+ * batch in flight costs the same at batch 256 as at 1 (a loop over them
+ * cost 8 us per request at 256).  Keys point into storage that outlives
+ * the set; idx is the first request that added one.
+ */
+struct sset_ent {
+	const char *a, *b;              /* b NULL for single strings */
+	long idx;
+};
+
+struct sset {
+	struct sset_ent *e;
+	size_t cap;                     /* a power of two, over twice full */
+};
+
+/* A batch's ids, the serials it issued and how many per issuer. */
+struct bset {
+	struct sset ids, ser;
+	uint64_t by_iss[ENGINE_ISSUERS_MAX];
+};
+
+static void
+sset_init(struct sset *s, size_t n)
+{
+	s->cap = 16;
+	while (s->cap < 2 * n + 2)
+		s->cap *= 2;
+	s->e = fe_calloc(s->cap, sizeof(*s->e));
+}
+
+static uint64_t
+fnv_str(uint64_t h, const char *p)
+{
+	for (; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL;
+}
+
+static struct sset_ent *
+sset_slot(const struct sset *s, const char *a, const char *b)
+{
+	uint64_t h = fnv_str(14695981039346656037ULL, a);
+	size_t i;
+
+	if (b != NULL)
+		h = fnv_str(h, b);
+	for (i = (size_t)h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		struct sset_ent *x = &s->e[i];
+		if (x->a == NULL || (strcmp(x->a, a) == 0 &&
+		    (b == NULL ? x->b == NULL : x->b != NULL &&
+		    strcmp(x->b, b) == 0)))
+			return x;
+	}
+}
+
+/* The idx of (a, b) in s, or -1. */
+static long
+sset_find(const struct sset *s, const char *a, const char *b)
+{
+	const struct sset_ent *x = sset_slot(s, a, b);
+
+	return x->a != NULL ? x->idx : -1;
+}
+
+/* Adds (a, b) unless present; s was made for at least this many. */
+static void
+sset_add(struct sset *s, const char *a, const char *b, long idx)
+{
+	struct sset_ent *x = sset_slot(s, a, b);
+
+	if (x->a == NULL) {
+		x->a = a;
+		x->b = b;
+		x->idx = idx;
+	}
+}
+
+static void
+bset_init(struct bset *bs, size_t n)
+{
+	memset(bs, 0, sizeof(*bs));
+	sset_init(&bs->ids, n);
+	sset_init(&bs->ser, n);
+}
+
+static void
+bset_free(struct bset *bs)
+{
+	free(bs->ids.e);
+	free(bs->ser.e);
+}
+
 /* A serial a batch in flight issued (struct flight). */
 struct flight_serial {
 	char issuer[PROFILE_NAME_MAX];
@@ -646,23 +743,25 @@ struct flight_serial {
 };
 
 /*
- * A batch handed to its durable half (engine_sign_start): the thread owns
- * w and res until it is joined (flight_land).  ids, ser and mark are
- * copied before the thread starts and only read afterwards, by the next
- * batch's checks.
+ * A batch: prepared by engine_sign_start, then handed to its durable half,
+ * which owns w and res until it is joined (flight_land).  ids and ser are
+ * the batch's own copies of its ids and issued serials (by request index),
+ * which set indexes: the next batch reads them while the durable half may
+ * write res (same-id answers).  A landed flight is kept for the next batch
+ * (e->spare): fresh memory for each batch cost page faults.
  */
 struct flight {
 	struct engine *e;
+	size_t cap;                     /* of w, ids, ser */
 	struct work *w;
 	struct sign_result *res;
 	size_t n;
 	int rc;
 	bool threaded;
 	atomic_bool done;               /* the durable half has returned */
-	char (*ids)[REQ_ID_MAX + 1];    /* every request id of the batch */
-	size_t nids;
-	struct flight_serial *ser;      /* serials it issued */
-	size_t nser;
+	char (*ids)[REQ_ID_MAX + 1];
+	struct flight_serial *ser;
+	struct bset set;                /* over ids and ser */
 	char mark[REQ_ID_MAX + 1];      /* an id it stores ("" if none) */
 };
 
@@ -673,22 +772,16 @@ refuse(struct sign_result *res, enum sign_status st, const char *msg)
 	(void)fe_snprintf_ok(res->reason, sizeof(res->reason), "%s", msg);
 }
 
+/* Issued earlier in this batch (bs), in the batch in flight, or stored. */
 static bool
-serial_taken(struct engine *e, struct sign_result *res, size_t upto,
-    const char *issuer, const char *serial, struct fe_err *err, int *dberr)
+serial_taken(struct engine *e, const struct bset *bs, const char *issuer,
+    const char *serial, struct fe_err *err, int *dberr)
 {
-	size_t i;
 	int rc;
 
-	for (i = 0; i < upto; i++)
-		if (res[i].status == SIGN_ISSUED && !res[i].replayed &&
-		    strcmp(res[i].issuer, issuer) == 0 &&
-		    strcmp(res[i].serial, serial) == 0)
-			return true;
-	for (i = 0; e->fl != NULL && i < e->fl->nser; i++)
-		if (strcmp(e->fl->ser[i].issuer, issuer) == 0 &&
-		    strcmp(e->fl->ser[i].serial, serial) == 0)
-			return true;
+	if (sset_find(&bs->ser, issuer, serial) >= 0 ||
+	    (e->fl != NULL && sset_find(&e->fl->set.ser, issuer, serial) >= 0))
+		return true;
 	rc = signerdb_serial_exists(e->rdb, issuer, serial, err);
 	if (rc < 0)
 		*dberr = rc;
@@ -705,26 +798,22 @@ serial_taken(struct engine *e, struct sign_result *res, size_t upto,
  * counted and a part ends early -- never late.
  */
 static int
-assign_part(struct engine *e, struct work *w, const struct sign_result *all,
-    size_t idx, struct fe_err *err)
+assign_part(struct engine *e, struct work *w, const struct bset *bs,
+    struct fe_err *err)
 {
 	const struct flight *fl = e->fl;
+	size_t k = (size_t)(w->iss - e->iss);
 	int64_t n;
 	uint64_t part;
-	size_t j;
 	bool seen = true;
 	int rc;
 
 	if ((rc = signerdb_part_count_seen(e->rdb, w->iss->label,
 	    fl != NULL ? fl->mark : "", &n, &seen, err)) != 0)
 		return rc;
-	for (j = 0; fl != NULL && !seen && j < fl->nser; j++)
-		if (strcmp(fl->ser[j].issuer, w->iss->label) == 0)
-			n++;
-	for (j = 0; j < idx; j++)
-		if (all[j].status == SIGN_ISSUED && !all[j].replayed &&
-		    strcmp(all[j].issuer, w->iss->label) == 0)
-			n++;
+	if (fl != NULL && !seen)
+		n += (int64_t)fl->set.by_iss[k];
+	n += (int64_t)bs->by_iss[k];
 	part = 1 + (uint64_t)n / w->iss->crl_partition_size;
 	if (part > CRL_PARTS_MAX)
 		return fe_err_code(err, FE_EPOLICY, "request %s: issuer %s "
@@ -739,14 +828,17 @@ assign_part(struct engine *e, struct work *w, const struct sign_result *all,
 }
 
 static void
-prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
-    struct sign_result *res, struct sign_result *all, size_t idx)
+prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
+    size_t idx)
 {
+	struct work *w = &nf->w[idx];
+	struct sign_result *res = &nf->res[idx];
+	struct bset *bs = &nf->set;
 	struct fe_err err;
 	struct issue_plan plan;
 	struct db_outcome o;
 	uint8_t serial[SERIAL_MAX], fp[32];
-	size_t slen, j;
+	size_t slen;
 	int rc, dbrc = 0, tries;
 
 	memset(w, 0, sizeof(*w));
@@ -761,18 +853,16 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 	}
 	hex_encode(w->req->digest, 32, w->digest);
 	fe_snprintf(res->id, sizeof(res->id), "%s", w->req->id);
-	for (j = 0; j < idx; j++) {
-		if (strcmp(all[j].id, res->id) == 0) {
-			w->dup_of = (long)j;
-			return;
-		}
-	}
-	for (j = 0; e->fl != NULL && j < e->fl->nids; j++) {
-		if (strcmp(e->fl->ids[j], res->id) == 0) {
-			/* answered from the store once it is there */
-			(void)flight_land(e);
-			break;
-		}
+	memcpy(nf->ids[idx], res->id, sizeof(nf->ids[idx]));
+	if ((w->dup_of = sset_find(&bs->ids, nf->ids[idx], NULL)) >= 0)
+		return;
+	sset_add(&bs->ids, nf->ids[idx], NULL, (long)idx);
+	if (e->fl != NULL && sset_find(&e->fl->set.ids, res->id, NULL) >= 0) {
+		/* answered from the store once it is there: a snapshot taken
+		 * after it landed */
+		(void)flight_land(e);
+		signerdb_read_end(e->rdb);
+		(void)signerdb_read_begin(e->rdb, &err);
 	}
 	rc = signerdb_request_get(e->rdb, w->req->id, &o, &err);
 	if (rc == 0) {
@@ -837,8 +927,8 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 	for (tries = 0;; tries++) {
 		next_serial(e, serial, &slen);
 		serial_hex(serial, slen, res->serial);
-		if (!serial_taken(e, all, idx, w->iss->label, res->serial,
-		    &err, &dbrc))
+		if (!serial_taken(e, bs, w->iss->label, res->serial, &err,
+		    &dbrc))
 			break;
 		if (dbrc != 0 || tries == 8) {
 			refuse(res, SIGN_FAILED, dbrc ? err.msg :
@@ -847,7 +937,7 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 		}
 	}
 	if (w->iss->crl_partition_size > 0 &&
-	    assign_part(e, w, all, idx, &err) != 0) {
+	    assign_part(e, w, bs, &err) != 0) {
 		refuse(res, SIGN_FAILED, err.msg);
 		return;
 	}
@@ -869,6 +959,11 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct work *w,
 	w->na = plan.not_after;
 	res->status = SIGN_ISSUED;
 	w->store = true;
+	memcpy(nf->ser[idx].issuer, res->issuer, sizeof(nf->ser[idx].issuer));
+	memcpy(nf->ser[idx].serial, res->serial, sizeof(nf->ser[idx].serial));
+	sset_add(&bs->ser, nf->ser[idx].issuer, nf->ser[idx].serial,
+	    (long)idx);
+	bs->by_iss[w->iss - e->iss]++;
 	return;
 refused:
 	refuse(res, SIGN_REFUSED, err.msg);
@@ -1026,10 +1121,46 @@ out:
 static void
 flight_free(struct flight *fl)
 {
+	if (fl == NULL)
+		return;
+	bset_free(&fl->set);
 	free(fl->w);
 	free(fl->ids);
 	free(fl->ser);
 	free(fl);
+}
+
+/* A flight for n requests: the spare one if it is large enough. */
+static struct flight *
+flight_get(struct engine *e, size_t n)
+{
+	struct flight *fl = e->spare;
+
+	e->spare = NULL;
+	if (fl != NULL && fl->cap < n) {
+		flight_free(fl);
+		fl = NULL;
+	}
+	if (fl == NULL) {
+		fl = fe_calloc(1, sizeof(*fl));
+		fl->cap = n > 64 ? n : 64;
+		fl->w = fe_calloc(fl->cap, sizeof(*fl->w));
+		fl->ids = fe_calloc(fl->cap, sizeof(*fl->ids));
+		fl->ser = fe_calloc(fl->cap, sizeof(*fl->ser));
+		bset_init(&fl->set, fl->cap);
+	} else {
+		struct bset *bs = &fl->set;
+		memset(bs->ids.e, 0, bs->ids.cap * sizeof(*bs->ids.e));
+		memset(bs->ser.e, 0, bs->ser.cap * sizeof(*bs->ser.e));
+		memset(bs->by_iss, 0, sizeof(bs->by_iss));
+	}
+	fl->e = e;
+	fl->n = n;
+	fl->rc = 0;
+	fl->threaded = false;
+	atomic_store(&fl->done, false);
+	fl->mark[0] = '\0';
+	return fl;
 }
 
 /* Wait for the batch in flight, if any: its results are final after. */
@@ -1046,7 +1177,9 @@ flight_land(struct engine *e)
 	rc = fl->rc;
 	e->fl = NULL;
 	e->landed_rc = rc;
-	flight_free(fl);
+	fl->res = NULL;
+	flight_free(e->spare);
+	e->spare = fl;
 	return rc;
 }
 
@@ -1054,7 +1187,8 @@ int
 engine_sign_start(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res)
 {
-	struct flight *fl = fe_calloc(1, sizeof(*fl));
+	struct flight *fl = flight_get(e, n);
+	struct fe_err err;
 	size_t i;
 	int rc;
 
@@ -1062,32 +1196,21 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
 	e->batches++;
 	if (e->fl != NULL)
 		e->overlapped++;
-	fl->e = e;
-	fl->n = n;
 	fl->res = res;
-	fl->w = fe_calloc(n > 0 ? n : 1, sizeof(*fl->w));
+	/* One snapshot for the batch's reads (a failure to begin leaves
+	 * each read to its own, which reports its own errors). */
+	(void)signerdb_read_begin(e->rdb, &err);
 	for (i = 0; i < n; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
-		prepare(e, reqs[i], lens[i], &fl->w[i], &res[i], res, i);
+		fl->ids[i][0] = '\0';
+		prepare(e, reqs[i], lens[i], fl, i);
 	}
+	signerdb_read_end(e->rdb);
 	(void)flight_land(e);
 	rc = e->landed_rc;      /* also when a request above landed it */
-	fl->ids = fe_calloc(n > 0 ? n : 1, sizeof(*fl->ids));
-	fl->ser = fe_calloc(n > 0 ? n : 1, sizeof(*fl->ser));
-	for (i = 0; i < n; i++) {
-		if (res[i].id[0] != '\0')
-			memcpy(fl->ids[fl->nids++], res[i].id,
-			    sizeof(res[i].id));
-		if (fl->mark[0] == '\0' && fl->w[i].store &&
-		    fl->w[i].dup_of < 0)
-			memcpy(fl->mark, res[i].id, sizeof(fl->mark));
-		if (res[i].status == SIGN_ISSUED && !res[i].replayed) {
-			memcpy(fl->ser[fl->nser].issuer, res[i].issuer,
-			    sizeof(res[i].issuer));
-			memcpy(fl->ser[fl->nser++].serial, res[i].serial,
-			    sizeof(res[i].serial));
-		}
-	}
+	for (i = 0; i < n && fl->mark[0] == '\0'; i++)
+		if (fl->w[i].store && fl->w[i].dup_of < 0)
+			memcpy(fl->mark, fl->ids[i], sizeof(fl->mark));
 	e->fl = fl;
 	fl->threaded = pthread_create(&e->fl_thread, NULL, durable, fl) == 0;
 	if (!fl->threaded)

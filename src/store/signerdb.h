@@ -27,6 +27,10 @@ void signerdb_close(struct signerdb *db);
 int signerdb_begin(struct signerdb *db, struct fe_err *err);
 int signerdb_commit(struct signerdb *db, struct fe_err *err);
 void signerdb_rollback(struct signerdb *db);
+/* A read transaction: the reads until signerdb_read_end see one snapshot
+ * and take the store's read lock once (a no-op inside a transaction). */
+int signerdb_read_begin(struct signerdb *db, struct fe_err *err);
+void signerdb_read_end(struct signerdb *db);
 
 /* 1 if the serial exists for this issuer, 0 if not, <0 on error. */
 int signerdb_serial_exists(struct signerdb *db, const char *issuer,
