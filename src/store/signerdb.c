@@ -189,25 +189,35 @@ stmt(struct signerdb *d, enum stmt s)
 	return st;
 }
 
+/* Prepare every statement on d's open connection; *out = d, or d is
+ * closed. */
+static int
+prepared(struct signerdb *d, struct signerdb **out, struct fe_err *err)
+{
+	int i;
+
+	for (i = 0; i < S__MAX; i++) {
+		if (sqlite3_prepare_v3(d->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
+			dberr(d, err, "preparing statement");
+			signerdb_close(d);
+			return FE_EDB;
+		}
+	}
+	*out = d;
+	return 0;
+}
+
 int
 signerdb_open(const char *path, struct signerdb **out, struct fe_err *err)
 {
 	struct signerdb *d = fe_calloc(1, sizeof(*d));
-	int i;
 
 	d->path = fe_strdup(path);
 	if (sql_open(path, "fe-signer", migrations, sizeof(migrations) /
 	    sizeof(migrations[0]), 5000, &d->db, err) != 0)
 		goto fail;
-	for (i = 0; i < S__MAX; i++) {
-		if (sqlite3_prepare_v3(d->db, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
-			dberr(d, err, "preparing statement");
-			goto fail;
-		}
-	}
-	*out = d;
-	return 0;
+	return prepared(d, out, err);
 fail:
 	signerdb_close(d);
 	return FE_EDB;
@@ -219,7 +229,7 @@ signerdb_open_reader(const char *path, struct signerdb **out,
 {
 	struct signerdb *d = fe_calloc(1, sizeof(*d));
 	sqlite3_stmt *v = NULL;
-	int i, version = -1;
+	int version = -1;
 
 	*out = NULL;
 	d->path = fe_strdup(path);
@@ -245,15 +255,7 @@ signerdb_open_reader(const char *path, struct signerdb **out,
 	}
 	/* The writes are prepared too (one table of statements); on this
 	 * connection they would fail with SQLITE_READONLY. */
-	for (i = 0; i < S__MAX; i++) {
-		if (sqlite3_prepare_v3(d->db, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &d->st[i], NULL) != SQLITE_OK) {
-			dberr(d, err, "preparing statement");
-			goto fail;
-		}
-	}
-	*out = d;
-	return 0;
+	return prepared(d, out, err);
 fail:
 	signerdb_close(d);
 	return FE_EDB;
