@@ -18,9 +18,10 @@
  *
  * The machine may be shared: besides the wall-clock rate it prints the
  * rate without the time this process spent waiting for its core while
- * another process had it (/proc/self/schedstat), which is what the engine
- * would do with the core to itself; syncs are waits for the disk and stay
- * in both.
+ * another process had it (/proc/thread-self/schedstat, less the CPU time
+ * of the engine's own durable-half thread), which is what the engine would
+ * do with the core to itself; syncs are waits for the disk and stay in
+ * both.
  *
  * Then a second, cheaper pass over a sample of the same requests times the
  * stages one by one (thread CPU time) with the library functions the

@@ -170,7 +170,7 @@ done
 echo
 echo "wall/s: engine issuances per second of wall-clock time; own/s: the same"
 echo "without the time the engine waited for its core while another process"
-echo "had it (/proc/self/schedstat); syncs are in both.  floor/s: one issuer"
+echo "had it (schedstat; bench/issue.c); syncs are in both.  floor/s: one issuer"
 echo "signature plus one CSR verification, from openssl speed (CPU time)."
 echo "The verdict compares own/s with $GOAL % of the floor.  own@$BATCH2: own/s"
 echo "of a second run in batches of $BATCH2 (same group commit, deeper queue)."

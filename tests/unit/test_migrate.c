@@ -2,7 +2,9 @@
  * store gets every version; a newer one is refused; a failing migration,
  * or one that would break a foreign key, changes nothing; a table rebuild
  * (which needs foreign keys off) goes through; foreign keys are enforced
- * once the store is open. */
+ * once the store is open.  The signer store's reader connection
+ * (signerdb_open_reader) sees the writer's commits once its read ends, and
+ * refuses a store at another schema version. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store/migrate.h"
+#include "store/signerdb.h"
 
 #define V1 \
 	"CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT UNIQUE);" \
@@ -221,6 +224,77 @@ failing_migration_changes_nothing(void **state)
 	sqlite3_close(db);
 }
 
+/* 1 if the reader finds request id, 0 if not. */
+static int
+has_request(struct signerdb *r, const char *id)
+{
+	struct db_outcome o;
+	struct fe_err err;
+	int rc = signerdb_request_get(r, id, &o, &err);
+
+	assert_true(rc == 0 || rc == FE_ENOENT);
+	db_outcome_clear(&o);
+	return rc == 0;
+}
+
+static void
+store_reader_sees_commits_after_its_read(void **state)
+{
+	struct signerdb *w, *r;
+	struct fe_err err;
+	int64_t n;
+	bool seen = false;
+
+	(void)state;
+	assert_int_equal(signerdb_open(path, &w, &err), 0);
+	assert_int_equal(signerdb_open_reader(path, &r, &err), 0);
+	assert_int_equal(signerdb_begin(w, &err), 0);
+	assert_int_equal(signerdb_record_refused(w, "a", "d1", "no", &err), 0);
+	assert_int_equal(signerdb_commit(w, &err), 0);
+	/* a row read and left: another statement's next read must still see
+	 * new commits (an active statement would keep the old snapshot) */
+	assert_int_equal(has_request(r, "a"), 1);
+	assert_int_equal(signerdb_begin(w, &err), 0);
+	assert_int_equal(signerdb_record_refused(w, "x", "d0", "no", &err), 0);
+	assert_int_equal(signerdb_commit(w, &err), 0);
+	assert_int_equal(signerdb_part_count_seen(r, "server", "x", &n, &seen,
+	    &err), 0);
+	assert_true(seen);
+	assert_int_equal(signerdb_read_begin(r, &err), 0);
+	assert_int_equal(has_request(r, "b"), 0);
+	assert_int_equal(signerdb_begin(w, &err), 0);
+	assert_int_equal(signerdb_record_refused(w, "b", "d2", "no", &err), 0);
+	assert_int_equal(signerdb_commit(w, &err), 0);
+	assert_int_equal(has_request(r, "b"), 0);     /* its snapshot */
+	signerdb_read_end(r);
+	assert_int_equal(has_request(r, "b"), 1);
+	assert_int_equal(signerdb_begin(w, &err), 0);
+	assert_int_equal(signerdb_record_refused(w, "c", "d3", "no", &err), 0);
+	assert_int_equal(signerdb_commit(w, &err), 0);
+	assert_int_equal(has_request(r, "c"), 1);
+	signerdb_close(r);
+	signerdb_close(w);
+}
+
+static void
+store_reader_refuses_another_schema(void **state)
+{
+	struct signerdb *w, *r = NULL;
+	struct fe_err err;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(signerdb_open(path, &w, &err), 0);
+	signerdb_close(w);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(signerdb_open_reader(path, &r, &err), FE_EDB);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, "a reader found schema 99"));
+}
+
 int
 main(void)
 {
@@ -239,6 +313,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    failing_migration_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    store_reader_sees_commits_after_its_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    store_reader_refuses_another_schema, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
