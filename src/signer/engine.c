@@ -16,11 +16,16 @@
  *
  * Batches overlap (engine_sign_start): the store, log and syncs of one
  * batch run in a thread of their own ("the durable half") while the next
- * batch is parsed, checked and signed.  The next batch reads the store
- * through a second, read-only connection, which sees only what is
- * committed, so the batch in flight is checked from memory (struct
- * flight): its serials, and its ids -- a request whose id is in flight
- * waits for that batch to be stored and is then answered from the store.
+ * batch is parsed, checked and signed.  The checks do not read the store:
+ * the engine keeps every stored serial (with its issuer) and request id
+ * as 64-bit keyed hashes (lib/keyset.h), loaded at open and added to as
+ * requests are decided, so the batch in flight is counted too, and every
+ * issuer's count of certificates in CRL parts.  A hash that is not there
+ * is final: a new id, an unused serial.  One that is there may be a
+ * collision: a serial is drawn again; an id waits for the batch in flight
+ * to be stored and is then answered from the store, or decided afresh if
+ * the store does not have it.  The engine is the store's only writer (it
+ * holds the request log's lock), so what it keeps cannot go stale.
  */
 #include <libgen.h>
 #include <malloc.h>
@@ -39,6 +44,7 @@
 #include "lib/digest.h"
 #include "lib/chainlog.h"
 #include "lib/conf.h"
+#include "lib/keyset.h"
 #include "lib/seam.h"
 #include "lib/version.h"
 #include "pki/crl.h"
@@ -63,12 +69,21 @@ struct engine {
 	bool unlocked;
 	uint64_t crl_hours;
 	uint64_t root_crl_days;
-	struct signerdb *db;            /* the writer (the durable half's) */
-	struct signerdb *rdb;           /* reads while checking requests */
+	struct signerdb *db;
 	struct clog *log;
+	struct keyset ids;              /* request ids stored or deciding */
+	struct keyset sers;             /* (issuer, serial) likewise */
+	int64_t parts[ENGINE_ISSUERS_MAX];  /* certificates given a CRL part */
 	struct flight *fl;              /* batch in its durable half, or NULL */
 	struct flight *spare;           /* the last one landed, for reuse */
-	pthread_t fl_thread;
+	/* The durable half's thread, started with the first batch; it takes
+	 * fl_todo and signals when the flight is done. */
+	bool dthread;
+	pthread_t dthread_id;
+	pthread_mutex_t dmu;
+	pthread_cond_t dcv;
+	struct flight *fl_todo;
+	bool dquit;
 	int landed_rc;                  /* of the last flight landed */
 	uint64_t batches;               /* started since engine_open */
 	uint64_t overlapped;            /* of them, checked while another
@@ -417,6 +432,31 @@ out:
 	return rc;
 }
 
+static void
+key_cb(const char *a, const char *b, void *arg)
+{
+	struct keyset *s = arg;
+
+	keyset_add(s, keyset_hash(s, a, b));
+}
+
+/* What the checks of a request read instead of the store (see the top). */
+static int
+load_keys(struct engine *e, struct fe_err *err)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = signerdb_cert_keys(e->db, key_cb, &e->sers, err)) != 0 ||
+	    (rc = signerdb_request_ids(e->db, key_cb, &e->ids, err)) != 0)
+		return rc;
+	for (i = 0; i < e->niss; i++)
+		if ((rc = signerdb_part_count(e->db, e->iss[i].label,
+		    &e->parts[i], err)) != 0)
+			return rc;
+	return 0;
+}
+
 int
 engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 {
@@ -435,6 +475,11 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 	 */
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	e->pool_used = SERIAL_POOL;
+	keyset_init(&e->ids);
+	keyset_init(&e->sers);
+	if (pthread_mutex_init(&e->dmu, NULL) != 0 ||
+	    pthread_cond_init(&e->dcv, NULL) != 0)
+		fe_fatal("pthread_mutex_init");
 	e->tmpl = issue_cache_new();
 	copy = fe_strdup(conf_path);
 	(void)fe_snprintf_ok(e->base, sizeof(e->base), "%s", dirname(copy));
@@ -482,8 +527,7 @@ engine_open(const char *conf_path, struct engine **out, struct fe_err *err)
 		signerdb_rollback(e->db);
 		goto fail;
 	}
-	if (recover(e, err) != 0 ||
-	    signerdb_open_reader(path_store, &e->rdb, err) != 0)
+	if (recover(e, err) != 0 || load_keys(e, err) != 0)
 		goto fail;
 	fe_snprintf(note, sizeof(note), "version=%s config=%s profiles=%zu "
 	    "cas=%zu", FE_VERSION, conf_path, e->profiles.n, e->niss);
@@ -506,13 +550,24 @@ engine_close(struct engine *e)
 	if (e == NULL)
 		return;
 	(void)flight_land(e);
+	if (e->dthread) {
+		pthread_mutex_lock(&e->dmu);
+		e->dquit = true;
+		pthread_cond_broadcast(&e->dcv);
+		pthread_mutex_unlock(&e->dmu);
+		if (pthread_join(e->dthread_id, NULL) != 0)
+			fe_fatal("pthread_join");
+	}
+	pthread_cond_destroy(&e->dcv);
+	pthread_mutex_destroy(&e->dmu);
 	flight_free(e->spare);
+	keyset_free(&e->ids);
+	keyset_free(&e->sers);
 	issue_cache_free(e->tmpl);
 	for (i = 0; i < e->niss; i++) {
 		X509_free(e->iss[i].cert);
 		EVP_PKEY_free(e->iss[i].key);   /* clears private BIGNUMs */
 	}
-	signerdb_close(e->rdb);
 	signerdb_close(e->db);
 	clog_close(e->log);
 	OPENSSL_cleanse(e, sizeof(*e));
@@ -635,6 +690,7 @@ struct work {
 	const struct issuer *iss;
 	char digest[65];
 	long dup_of;                    /* earlier index with the same id */
+	uint64_t idh;                   /* keyset_hash of the id */
 	bool store;                     /* outcome goes into the store */
 	char subject[512];
 	int64_t nb, na;
@@ -643,26 +699,19 @@ struct work {
 };
 
 /*
- * Strings, or pairs of strings, a batch has seen: open addressing with
- * FNV-1a, so that checking a request against its batch and against the
- * batch in flight costs the same at batch 256 as at 1 (a loop over them
- * cost 8 us per request at 256).  Keys point into storage that outlives
- * the set; idx is the first request that added one.
+ * The ids a batch has seen, with the first request that had each: open
+ * addressing with FNV-1a over the id, so that finding a repeat costs the
+ * same at batch 256 as at 1 (a loop over the batch cost 8 us per request
+ * at 256).  Keys point into storage that outlives the set.
  */
 struct sset_ent {
-	const char *a, *b;              /* b NULL for single strings */
+	const char *a;
 	long idx;
 };
 
 struct sset {
 	struct sset_ent *e;
 	size_t cap;                     /* a power of two, over twice full */
-};
-
-/* A batch's ids, the serials it issued and how many per issuer. */
-struct bset {
-	struct sset ids, ser;
-	uint64_t by_iss[ENGINE_ISSUERS_MAX];
 };
 
 static void
@@ -683,76 +732,49 @@ fnv_str(uint64_t h, const char *p)
 }
 
 static struct sset_ent *
-sset_slot(const struct sset *s, const char *a, const char *b)
+sset_slot(const struct sset *s, const char *a)
 {
 	uint64_t h = fnv_str(14695981039346656037ULL, a);
 	size_t i;
 
-	if (b != NULL)
-		h = fnv_str(h, b);
 	for (i = (size_t)h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		struct sset_ent *x = &s->e[i];
-		if (x->a == NULL || (strcmp(x->a, a) == 0 &&
-		    (b == NULL ? x->b == NULL : x->b != NULL &&
-		    strcmp(x->b, b) == 0)))
+		if (x->a == NULL || strcmp(x->a, a) == 0)
 			return x;
 	}
 }
 
-/* The idx of (a, b) in s, or -1. */
+/* The idx of a in s, or -1. */
 static long
-sset_find(const struct sset *s, const char *a, const char *b)
+sset_find(const struct sset *s, const char *a)
 {
-	const struct sset_ent *x = sset_slot(s, a, b);
+	const struct sset_ent *x = sset_slot(s, a);
 
 	return x->a != NULL ? x->idx : -1;
 }
 
-/* Adds (a, b) unless present; s was made for at least this many. */
+/* Adds a unless present; s was made for at least this many. */
 static void
-sset_add(struct sset *s, const char *a, const char *b, long idx)
+sset_add(struct sset *s, const char *a, long idx)
 {
-	struct sset_ent *x = sset_slot(s, a, b);
+	struct sset_ent *x = sset_slot(s, a);
 
 	if (x->a == NULL) {
 		x->a = a;
-		x->b = b;
 		x->idx = idx;
 	}
 }
 
-static void
-bset_init(struct bset *bs, size_t n)
-{
-	memset(bs, 0, sizeof(*bs));
-	sset_init(&bs->ids, n);
-	sset_init(&bs->ser, n);
-}
-
-static void
-bset_free(struct bset *bs)
-{
-	free(bs->ids.e);
-	free(bs->ser.e);
-}
-
-/* A serial a batch in flight issued (struct flight). */
-struct flight_serial {
-	char issuer[PROFILE_NAME_MAX];
-	char serial[2 * SERIAL_MAX + 1];
-};
-
 /*
  * A batch: prepared by engine_sign_start, then handed to its durable half,
- * which owns w and res until it is joined (flight_land).  ids and ser are
- * the batch's own copies of its ids and issued serials (by request index),
- * which set indexes: the next batch reads them while the durable half may
- * write res (same-id answers).  A landed flight is kept for the next batch
- * (e->spare): fresh memory for each batch cost page faults.
+ * which owns w and res until it is done (flight_land).  ids holds the
+ * batch's own copy of each request's id, which idset indexes.  A landed
+ * flight is kept for the next batch (e->spare): fresh memory for each
+ * batch cost page faults.
  */
 struct flight {
 	struct engine *e;
-	size_t cap;                     /* of w, ids, ser */
+	size_t cap;                     /* of w and ids */
 	struct work *w;
 	struct sign_result *res;
 	size_t n;
@@ -760,9 +782,7 @@ struct flight {
 	bool threaded;
 	atomic_bool done;               /* the durable half has returned */
 	char (*ids)[REQ_ID_MAX + 1];
-	struct flight_serial *ser;
-	struct bset set;                /* over ids and ser */
-	char mark[REQ_ID_MAX + 1];      /* an id it stores ("" if none) */
+	struct sset idset;
 };
 
 static void
@@ -772,48 +792,29 @@ refuse(struct sign_result *res, enum sign_status st, const char *msg)
 	(void)fe_snprintf_ok(res->reason, sizeof(res->reason), "%s", msg);
 }
 
-/* Issued earlier in this batch (bs), in the batch in flight, or stored. */
+/* Stored, in the batch in flight or earlier in this batch -- or a
+ * collision of keyed hashes, which costs one more draw (see the top). */
 static bool
-serial_taken(struct engine *e, const struct bset *bs, const char *issuer,
-    const char *serial, struct fe_err *err, int *dberr)
+serial_taken(struct engine *e, const char *issuer, const char *serial)
 {
-	int rc;
-
-	if (sset_find(&bs->ser, issuer, serial) >= 0 ||
-	    (e->fl != NULL && sset_find(&e->fl->set.ser, issuer, serial) >= 0))
-		return true;
-	rc = signerdb_serial_exists(e->rdb, issuer, serial, err);
-	if (rc < 0)
-		*dberr = rc;
-	return rc != 0;
+	return keyset_has(&e->sers, keyset_hash(&e->sers, issuer, serial));
 }
 
 /*
  * The CRL part of the next certificate of a partitioned issuer (docs/crl.md):
- * 1 + (certificates it gave a part so far, stored, in flight or earlier
+ * 1 + (certificates it gave a part so far: stored, in flight or earlier
  * in this batch) / crl_partition_size.  The part is signed into the
  * certificate's CRL distribution point, so it never changes afterwards.
- * A batch in flight is counted unless the reader's snapshot already holds
- * it (its mark id stored); if it fails instead, its certificates stay
- * counted and a part ends early -- never late.
+ * If a batch fails to be stored, its certificates stay counted until the
+ * signer restarts: a part ends early, never late.
  */
 static int
-assign_part(struct engine *e, struct work *w, const struct bset *bs,
-    struct fe_err *err)
+assign_part(struct engine *e, struct work *w, struct fe_err *err)
 {
-	const struct flight *fl = e->fl;
-	size_t k = (size_t)(w->iss - e->iss);
-	int64_t n;
+	int64_t n = e->parts[w->iss - e->iss];
 	uint64_t part;
-	bool seen = true;
 	int rc;
 
-	if ((rc = signerdb_part_count_seen(e->rdb, w->iss->label,
-	    fl != NULL ? fl->mark : "", &n, &seen, err)) != 0)
-		return rc;
-	if (fl != NULL && !seen)
-		n += (int64_t)fl->set.by_iss[k];
-	n += (int64_t)bs->by_iss[k];
 	part = 1 + (uint64_t)n / w->iss->crl_partition_size;
 	if (part > CRL_PARTS_MAX)
 		return fe_err_code(err, FE_EPOLICY, "request %s: issuer %s "
@@ -833,13 +834,12 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
 {
 	struct work *w = &nf->w[idx];
 	struct sign_result *res = &nf->res[idx];
-	struct bset *bs = &nf->set;
 	struct fe_err err;
 	struct issue_plan plan;
 	struct db_outcome o;
 	uint8_t serial[SERIAL_MAX], fp[32];
 	size_t slen;
-	int rc, dbrc = 0, tries;
+	int rc = FE_ENOENT, tries;
 
 	memset(w, 0, sizeof(*w));
 	w->dup_of = -1;
@@ -854,17 +854,16 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
 	hex_encode(w->req->digest, 32, w->digest);
 	fe_snprintf(res->id, sizeof(res->id), "%s", w->req->id);
 	memcpy(nf->ids[idx], res->id, sizeof(nf->ids[idx]));
-	if ((w->dup_of = sset_find(&bs->ids, nf->ids[idx], NULL)) >= 0)
+	if ((w->dup_of = sset_find(&nf->idset, nf->ids[idx])) >= 0)
 		return;
-	sset_add(&bs->ids, nf->ids[idx], NULL, (long)idx);
-	if (e->fl != NULL && sset_find(&e->fl->set.ids, res->id, NULL) >= 0) {
-		/* answered from the store once it is there: a snapshot taken
-		 * after it landed */
+	sset_add(&nf->idset, nf->ids[idx], (long)idx);
+	w->idh = keyset_hash(&e->ids, w->req->id, NULL);
+	if (keyset_has(&e->ids, w->idh)) {
+		/* Seen: answered from the store, once the batch in flight
+		 * (which may hold it) is there. */
 		(void)flight_land(e);
-		signerdb_read_end(e->rdb);
-		(void)signerdb_read_begin(e->rdb, &err);
+		rc = signerdb_request_get(e->db, w->req->id, &o, &err);
 	}
-	rc = signerdb_request_get(e->rdb, w->req->id, &o, &err);
 	if (rc == 0) {
 		if (strcmp(o.digest, w->digest) != 0) {
 			fe_err_set(&err, "request %s: this id was already used "
@@ -927,17 +926,16 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
 	for (tries = 0;; tries++) {
 		next_serial(e, serial, &slen);
 		serial_hex(serial, slen, res->serial);
-		if (!serial_taken(e, bs, w->iss->label, res->serial, &err,
-		    &dbrc))
+		if (!serial_taken(e, w->iss->label, res->serial))
 			break;
-		if (dbrc != 0 || tries == 8) {
-			refuse(res, SIGN_FAILED, dbrc ? err.msg :
-			    "cannot find an unused serial number");
+		if (tries == 8) {
+			refuse(res, SIGN_FAILED, "cannot find an unused serial "
+			    "number");
 			return;
 		}
 	}
 	if (w->iss->crl_partition_size > 0 &&
-	    assign_part(e, w, bs, &err) != 0) {
+	    assign_part(e, w, &err) != 0) {
 		refuse(res, SIGN_FAILED, err.msg);
 		return;
 	}
@@ -959,15 +957,15 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
 	w->na = plan.not_after;
 	res->status = SIGN_ISSUED;
 	w->store = true;
-	memcpy(nf->ser[idx].issuer, res->issuer, sizeof(nf->ser[idx].issuer));
-	memcpy(nf->ser[idx].serial, res->serial, sizeof(nf->ser[idx].serial));
-	sset_add(&bs->ser, nf->ser[idx].issuer, nf->ser[idx].serial,
-	    (long)idx);
-	bs->by_iss[w->iss - e->iss]++;
+	keyset_add(&e->ids, w->idh);
+	keyset_add(&e->sers, keyset_hash(&e->sers, res->issuer, res->serial));
+	if (w->crl_part > 0)
+		e->parts[w->iss - e->iss]++;
 	return;
 refused:
 	refuse(res, SIGN_REFUSED, err.msg);
 	w->store = true;
+	keyset_add(&e->ids, w->idh);
 }
 
 /* Appends name=value, after a space if b is not empty (docs/log-format.md,
@@ -1036,10 +1034,9 @@ fail_all(struct sign_result *res, size_t n, const char *msg)
  * thread of its own while the next batch is checked and signed; touches
  * only e->db, e->log and the flight's own w and res.
  */
-static void *
-durable(void *arg)
+static void
+durable(struct flight *fl)
 {
-	struct flight *fl = arg;
 	struct engine *e = fl->e;
 	struct work *w = fl->w;
 	struct sign_result *res = fl->res;
@@ -1114,7 +1111,33 @@ out:
 		request_free(w[i].req);
 	buf_free(&pl);
 	fl->rc = rc;
+	pthread_mutex_lock(&e->dmu);
 	atomic_store(&fl->done, true);
+	pthread_cond_broadcast(&e->dcv);
+	pthread_mutex_unlock(&e->dmu);
+}
+
+/* The durable half's thread: one flight at a time (e->fl_todo), until
+ * engine_close sets dquit. */
+static void *
+durable_thread(void *arg)
+{
+	struct engine *e = arg;
+	struct flight *fl;
+
+	pthread_mutex_lock(&e->dmu);
+	for (;;) {
+		while (e->fl_todo == NULL && !e->dquit)
+			pthread_cond_wait(&e->dcv, &e->dmu);
+		if (e->fl_todo == NULL)
+			break;
+		fl = e->fl_todo;
+		e->fl_todo = NULL;
+		pthread_mutex_unlock(&e->dmu);
+		durable(fl);
+		pthread_mutex_lock(&e->dmu);
+	}
+	pthread_mutex_unlock(&e->dmu);
 	return NULL;
 }
 
@@ -1123,10 +1146,9 @@ flight_free(struct flight *fl)
 {
 	if (fl == NULL)
 		return;
-	bset_free(&fl->set);
+	free(fl->idset.e);
 	free(fl->w);
 	free(fl->ids);
-	free(fl->ser);
 	free(fl);
 }
 
@@ -1146,20 +1168,15 @@ flight_get(struct engine *e, size_t n)
 		fl->cap = n > 64 ? n : 64;
 		fl->w = fe_calloc(fl->cap, sizeof(*fl->w));
 		fl->ids = fe_calloc(fl->cap, sizeof(*fl->ids));
-		fl->ser = fe_calloc(fl->cap, sizeof(*fl->ser));
-		bset_init(&fl->set, fl->cap);
+		sset_init(&fl->idset, fl->cap);
 	} else {
-		struct bset *bs = &fl->set;
-		memset(bs->ids.e, 0, bs->ids.cap * sizeof(*bs->ids.e));
-		memset(bs->ser.e, 0, bs->ser.cap * sizeof(*bs->ser.e));
-		memset(bs->by_iss, 0, sizeof(bs->by_iss));
+		memset(fl->idset.e, 0, fl->idset.cap * sizeof(*fl->idset.e));
 	}
 	fl->e = e;
 	fl->n = n;
 	fl->rc = 0;
 	fl->threaded = false;
 	atomic_store(&fl->done, false);
-	fl->mark[0] = '\0';
 	return fl;
 }
 
@@ -1172,8 +1189,12 @@ flight_land(struct engine *e)
 
 	if (fl == NULL)
 		return 0;
-	if (fl->threaded && pthread_join(e->fl_thread, NULL) != 0)
-		fe_fatal("pthread_join");
+	if (fl->threaded) {
+		pthread_mutex_lock(&e->dmu);
+		while (!atomic_load(&fl->done))
+			pthread_cond_wait(&e->dcv, &e->dmu);
+		pthread_mutex_unlock(&e->dmu);
+	}
 	rc = fl->rc;
 	e->fl = NULL;
 	e->landed_rc = rc;
@@ -1188,7 +1209,6 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res)
 {
 	struct flight *fl = flight_get(e, n);
-	struct fe_err err;
 	size_t i;
 	int rc;
 
@@ -1197,24 +1217,26 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
 	if (e->fl != NULL)
 		e->overlapped++;
 	fl->res = res;
-	/* One snapshot for the batch's reads (a failure to begin leaves
-	 * each read to its own, which reports its own errors). */
-	(void)signerdb_read_begin(e->rdb, &err);
 	for (i = 0; i < n; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
 		fl->ids[i][0] = '\0';
 		prepare(e, reqs[i], lens[i], fl, i);
 	}
-	signerdb_read_end(e->rdb);
 	(void)flight_land(e);
 	rc = e->landed_rc;      /* also when a request above landed it */
-	for (i = 0; i < n && fl->mark[0] == '\0'; i++)
-		if (fl->w[i].store && fl->w[i].dup_of < 0)
-			memcpy(fl->mark, fl->ids[i], sizeof(fl->mark));
 	e->fl = fl;
-	fl->threaded = pthread_create(&e->fl_thread, NULL, durable, fl) == 0;
-	if (!fl->threaded)
-		(void)durable(fl);     /* no thread: the same work, here */
+	if (!e->dthread)
+		e->dthread = pthread_create(&e->dthread_id, NULL,
+		    durable_thread, e) == 0;
+	fl->threaded = e->dthread;
+	if (fl->threaded) {
+		pthread_mutex_lock(&e->dmu);
+		e->fl_todo = fl;
+		pthread_cond_broadcast(&e->dcv);
+		pthread_mutex_unlock(&e->dmu);
+	} else {
+		durable(fl);           /* no thread: the same work, here */
+	}
 	return rc;
 }
 

@@ -9,9 +9,7 @@
  * constraints, so a bug in the engine cannot issue a serial twice.
  *
  * Every read resets its statement once its row is copied: a statement left
- * on a row keeps its connection's read transaction, and so an old snapshot,
- * open -- on the engine's reader (signerdb_open_reader) that would hide
- * what the writer commits afterwards.
+ * on a row keeps its connection's read transaction open.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +24,8 @@ enum stmt {
 	S_CERT_INSERT, S_REQ_INSERT, S_CERT_FIND, S_REVOKE, S_REVOKED,
 	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
-	S_META_SET, S_PART_COUNT, S_PART_COUNT_SEEN, S_CRL_PARTS,
-	S_REVOKED_PART, S__MAX
+	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART,
+	S_CERT_KEYS, S_REQ_IDS, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -64,15 +62,15 @@ static const char *const sql[S__MAX] = {
 	[S_META_SET] = "UPDATE meta SET v = ? WHERE k = ?",
 	[S_PART_COUNT] = "SELECT coalesce((SELECT n FROM part_count WHERE "
 	    "issuer = ?), 0)",
-	[S_PART_COUNT_SEEN] = "SELECT coalesce((SELECT n FROM part_count "
-	    "WHERE issuer = ?), 0), EXISTS (SELECT 1 FROM request WHERE "
-	    "id = ?)",
 	[S_CRL_PARTS] = "SELECT coalesce(max(crl_part), 0), "
 	    "coalesce(sum(crl_part = 0), 0) FROM cert WHERE issuer = ?",
 	[S_REVOKED_PART] = "SELECT r.serial, r.revoked_at, r.reason FROM "
 	    "revocation r JOIN cert c ON c.issuer = r.issuer AND "
 	    "c.serial = r.serial WHERE r.issuer = ? AND c.crl_part = ? "
 	    "ORDER BY r.serial",
+	/* both read their table's primary-key index only */
+	[S_CERT_KEYS] = "SELECT issuer, serial FROM cert",
+	[S_REQ_IDS] = "SELECT id FROM request",
 };
 
 /* Schema 4 and on: part_count follows cert (schema 5 rebuilds cert, which
@@ -223,44 +221,6 @@ fail:
 	return FE_EDB;
 }
 
-int
-signerdb_open_reader(const char *path, struct signerdb **out,
-    struct fe_err *err)
-{
-	struct signerdb *d = fe_calloc(1, sizeof(*d));
-	sqlite3_stmt *v = NULL;
-	int version = -1;
-
-	*out = NULL;
-	d->path = fe_strdup(path);
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		dberr(d, err, "opening a reader");
-		goto fail;
-	}
-	sqlite3_busy_timeout(d->db, 5000);
-	/* Pages are read from a mapping of the file, not with a system call
-	 * each: the writer's commits empty this connection's page cache. */
-	(void)sqlite3_exec(d->db, "PRAGMA mmap_size = 1073741824", NULL, NULL,
-	    NULL);
-	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &v,
-	    NULL) == SQLITE_OK && sqlite3_step(v) == SQLITE_ROW)
-		version = sqlite3_column_int(v, 0);
-	sqlite3_finalize(v);
-	if (version != (int)(sizeof(migrations) / sizeof(migrations[0]))) {
-		(void)fe_err_code(err, FE_EDB, "%s: a reader found schema %d, "
-		    "expected %zu", path, version,
-		    sizeof(migrations) / sizeof(migrations[0]));
-		goto fail;
-	}
-	/* The writes are prepared too (one table of statements); on this
-	 * connection they would fail with SQLITE_READONLY. */
-	return prepared(d, out, err);
-fail:
-	signerdb_close(d);
-	return FE_EDB;
-}
-
 void
 signerdb_close(struct signerdb *d)
 {
@@ -293,24 +253,6 @@ int
 signerdb_commit(struct signerdb *d, struct fe_err *err)
 {
 	return exec1(d, S_COMMIT, err, "commit");
-}
-
-int
-signerdb_read_begin(struct signerdb *d, struct fe_err *err)
-{
-	if (sqlite3_get_autocommit(d->db) == 0)
-		return 0;
-	if (sqlite3_exec(d->db, "BEGIN DEFERRED", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return dberr(d, err, "beginning a read");
-	return 0;
-}
-
-void
-signerdb_read_end(struct signerdb *d)
-{
-	if (sqlite3_get_autocommit(d->db) == 0)
-		(void)sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 }
 
 void
@@ -560,20 +502,40 @@ signerdb_part_count(struct signerdb *d, const char *issuer, int64_t *n,
 	return 0;
 }
 
-int
-signerdb_part_count_seen(struct signerdb *d, const char *issuer,
-    const char *id, int64_t *n, bool *seen, struct fe_err *err)
+static int
+each_key(struct signerdb *d, enum stmt s, bool pair, signerdb_key_cb cb,
+    void *arg, struct fe_err *err)
 {
-	sqlite3_stmt *st = stmt(d, S_PART_COUNT_SEEN);
+	sqlite3_stmt *st = stmt(d, s);
+	int rc;
 
-	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return dberr(d, err, "counting certificates in CRL parts");
-	*n = sqlite3_column_int64(st, 0);
-	*seen = sqlite3_column_int(st, 1) != 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *b = pair ? (const char *)sqlite3_column_text(st,
+		    1) : NULL;
+		if (a == NULL || (pair && b == NULL))
+			continue;       /* NOT NULL in the schema */
+		cb(a, b, arg);
+	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dberr(d, err, pair ? "reading certificate serials" :
+		    "reading request ids");
 	return 0;
+}
+
+int
+signerdb_cert_keys(struct signerdb *d, signerdb_key_cb cb, void *arg,
+    struct fe_err *err)
+{
+	return each_key(d, S_CERT_KEYS, true, cb, arg, err);
+}
+
+int
+signerdb_request_ids(struct signerdb *d, signerdb_key_cb cb, void *arg,
+    struct fe_err *err)
+{
+	return each_key(d, S_REQ_IDS, false, cb, arg, err);
 }
 
 int

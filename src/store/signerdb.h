@@ -17,20 +17,11 @@ struct signerdb;
 
 int signerdb_open(const char *path, struct signerdb **out,
     struct fe_err *err);
-/* A second, read-only connection to a store signerdb_open() has opened
- * (and migrated): it reads the last committed state while the writer's
- * connection commits in another thread (WAL). */
-int signerdb_open_reader(const char *path, struct signerdb **out,
-    struct fe_err *err);
 void signerdb_close(struct signerdb *db);
 
 int signerdb_begin(struct signerdb *db, struct fe_err *err);
 int signerdb_commit(struct signerdb *db, struct fe_err *err);
 void signerdb_rollback(struct signerdb *db);
-/* A read transaction: the reads until signerdb_read_end see one snapshot
- * and take the store's read lock once (a no-op inside a transaction). */
-int signerdb_read_begin(struct signerdb *db, struct fe_err *err);
-void signerdb_read_end(struct signerdb *db);
 
 /* 1 if the serial exists for this issuer, 0 if not, <0 on error. */
 int signerdb_serial_exists(struct signerdb *db, const char *issuer,
@@ -83,10 +74,14 @@ int signerdb_revoked_part(struct signerdb *db, const char *issuer,
  * the next one goes into part 1 + n / crl_partition_size. */
 int signerdb_part_count(struct signerdb *db, const char *issuer, int64_t *n,
     struct fe_err *err);
-/* The same count, and whether request id is stored, read in one snapshot
- * (the engine's reader: is a batch in flight already counted?). */
-int signerdb_part_count_seen(struct signerdb *db, const char *issuer,
-    const char *id, int64_t *n, bool *seen, struct fe_err *err);
+/* Every stored certificate's (issuer, serial), with b the serial, and
+ * every stored request id, with b NULL: what the engine keeps in memory
+ * to check new ones against (lib/keyset.h). */
+typedef void (*signerdb_key_cb)(const char *a, const char *b, void *arg);
+int signerdb_cert_keys(struct signerdb *db, signerdb_key_cb cb, void *arg,
+    struct fe_err *err);
+int signerdb_request_ids(struct signerdb *db, signerdb_key_cb cb, void *arg,
+    struct fe_err *err);
 /* The highest CRL part any of issuer's certificates names (0: none), and
  * how many name the unpartitioned CRL (part 0). */
 int signerdb_crl_parts(struct signerdb *db, const char *issuer,
