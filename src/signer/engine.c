@@ -1125,6 +1125,7 @@ durable_thread(void *arg)
 	struct engine *e = arg;
 	struct flight *fl;
 
+	(void)pthread_setname_np(pthread_self(), "fe-durable");
 	pthread_mutex_lock(&e->dmu);
 	for (;;) {
 		while (e->fl_todo == NULL && !e->dquit)

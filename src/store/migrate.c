@@ -81,15 +81,16 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
 }
 
 int
-sql_open(const char *path, const char *who, const char *const *migrations,
-    size_t n, int busy_ms, sqlite3 **out, struct fe_err *err)
+sql_open(const char *path, const char *vfs, const char *who,
+    const char *const *migrations, size_t n, int busy_ms, sqlite3 **out,
+    struct fe_err *err)
 {
 	sqlite3 *db = NULL;
 	int rc;
 
 	*out = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
 		rc = fe_err_code(err, FE_EDB, "%s: cannot open: %s", path,
 		    db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);

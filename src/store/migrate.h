@@ -22,10 +22,11 @@ int sql_migrate(sqlite3 *db, const char *path, const char *who,
 /*
  * Open (creating) the store at path the way every store is opened: WAL,
  * synchronous FULL, foreign keys on, a busy timeout of busy_ms, and
- * migrated with sql_migrate.  On failure *out is NULL and err says
- * "PATH: what: SQLite's message".
+ * migrated with sql_migrate; through SQLite VFS vfs (NULL: the default).
+ * On failure *out is NULL and err says "PATH: what: SQLite's message".
  */
-int sql_open(const char *path, const char *who, const char *const *migrations,
-    size_t n, int busy_ms, sqlite3 **out, struct fe_err *err);
+int sql_open(const char *path, const char *vfs, const char *who,
+    const char *const *migrations, size_t n, int busy_ms, sqlite3 **out,
+    struct fe_err *err);
 
 #endif

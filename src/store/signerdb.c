@@ -18,6 +18,7 @@
 
 #include "store/migrate.h"
 #include "store/signerdb.h"
+#include "store/walbuf.h"
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SERIAL_EXISTS, S_REQ_GET,
@@ -212,8 +213,9 @@ signerdb_open(const char *path, struct signerdb **out, struct fe_err *err)
 	struct signerdb *d = fe_calloc(1, sizeof(*d));
 
 	d->path = fe_strdup(path);
-	if (sql_open(path, "fe-signer", migrations, sizeof(migrations) /
-	    sizeof(migrations[0]), 5000, &d->db, err) != 0)
+	if (sql_open(path, walbuf_vfs(), "fe-signer", migrations,
+	    sizeof(migrations) / sizeof(migrations[0]), 5000, &d->db,
+	    err) != 0)
 		goto fail;
 	return prepared(d, out, err);
 fail:

@@ -409,8 +409,9 @@ statusdb_open(const char *path, struct statusdb **out, struct fe_err *err)
 	int i;
 
 	d->path = fe_strdup(path);
-	if (sql_open(path, "fe-status", migrations, sizeof(migrations) /
-	    sizeof(migrations[0]), 5000, &d->db, err) != 0)
+	if (sql_open(path, NULL, "fe-status", migrations,
+	    sizeof(migrations) / sizeof(migrations[0]), 5000, &d->db,
+	    err) != 0)
 		goto fail;
 	for (i = 0; i < S__MAX; i++) {
 		if (sqlite3_prepare_v3(d->db, sql[i], -1,

@@ -143,7 +143,7 @@ webdb_err(sqlite3 *db, const char *what, struct fe_err *err)
 int
 webdb_open(const char *path, sqlite3 **out, struct fe_err *err)
 {
-	return sql_open(path, "fe-web", migrations,
+	return sql_open(path, NULL, "fe-web", migrations,
 	    sizeof(migrations) / sizeof(migrations[0]), 10000, out, err);
 }
 

@@ -85,7 +85,7 @@ open_at(const char *const *m, size_t n, struct fe_err *err, int *rc)
 {
 	sqlite3 *db = NULL;
 
-	*rc = sql_open(path, "fe-test", m, n, 1000, &db, err);
+	*rc = sql_open(path, NULL, "fe-test", m, n, 1000, &db, err);
 	return db;
 }
 
