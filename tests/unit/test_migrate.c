@@ -3,7 +3,8 @@
  * or one that would break a foreign key, changes nothing; a table rebuild
  * (which needs foreign keys off) goes through; foreign keys are enforced
  * once the store is open.  The signer store lists every stored
- * certificate's key and request id, and a listing leaves no read open. */
+ * certificate's key and request id, and a listing leaves no read open; it
+ * counts certificates in CRL parts and lists issuers without triggers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -289,6 +290,76 @@ store_lists_every_key(void **state)
 	signerdb_close(d);
 }
 
+static int64_t
+parts_of(struct signerdb *d, const char *issuer)
+{
+	struct fe_err err;
+	int64_t n = -1;
+
+	assert_int_equal(signerdb_part_count(d, issuer, &n, &err), 0);
+	return n;
+}
+
+static void
+issue_one(struct signerdb *d, const char *id, const char *issuer,
+    const char *serial, uint32_t part)
+{
+	struct fe_err err;
+	static const uint8_t der[] = { 0x30, 0x00 };
+
+	assert_int_equal(signerdb_record_issued(d, id, "d", "tls-server",
+	    issuer, serial, 0, 1, "CN=a", serial, der, sizeof(der), 0, part,
+	    &err), 0);
+}
+
+/* Schema 6: the store, not a trigger, counts each issuer's certificates in
+ * CRL parts (at commit) and lists each issuer in cert_issuer (so a serial
+ * is found without its issuer); a rollback keeps neither. */
+static void
+store_counts_parts_and_issuers(void **state)
+{
+	struct signerdb *d;
+	struct fe_err err;
+	char issuer[32];
+	int is_ca;
+	int64_t na;
+
+	(void)state;
+	assert_int_equal(signerdb_open(path, &d, &err), 0);
+	assert_int_equal(signerdb_begin(d, &err), 0);
+	issue_one(d, "r1", "server", "a1", 1);
+	issue_one(d, "r2", "server", "a2", 1);
+	issue_one(d, "r3", "members", "b1", 2);
+	issue_one(d, "r4", "members", "b2", 0);         /* no part */
+	assert_int_equal(signerdb_commit(d, &err), 0);
+	assert_int_equal(parts_of(d, "server"), 2);
+	assert_int_equal(parts_of(d, "members"), 1);
+	assert_int_equal(signerdb_begin(d, &err), 0);
+	issue_one(d, "r5", "server", "a3", 1);
+	issue_one(d, "r6", "code", "c1", 1);
+	signerdb_rollback(d);
+	assert_int_equal(parts_of(d, "server"), 2);
+	assert_int_equal(parts_of(d, "code"), 0);
+	assert_int_equal(signerdb_cert_find(d, "c1", issuer, &is_ca, &na,
+	    &err), FE_ENOENT);
+	/* after the rollback "code" must be listed again with its next one */
+	assert_int_equal(signerdb_begin(d, &err), 0);
+	issue_one(d, "r7", "code", "c2", 1);
+	assert_int_equal(signerdb_commit(d, &err), 0);
+	assert_int_equal(parts_of(d, "code"), 1);
+	assert_int_equal(signerdb_cert_find(d, "c2", issuer, &is_ca, &na,
+	    &err), 0);
+	assert_string_equal(issuer, "code");
+	assert_int_equal(signerdb_cert_find(d, "b2", issuer, &is_ca, &na,
+	    &err), 0);
+	assert_string_equal(issuer, "members");
+	signerdb_close(d);
+	/* a new connection finds the counts in the store */
+	assert_int_equal(signerdb_open(path, &d, &err), 0);
+	assert_int_equal(parts_of(d, "server"), 2);
+	signerdb_close(d);
+}
+
 int
 main(void)
 {
@@ -309,6 +380,8 @@ main(void)
 		    failing_migration_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_lists_every_key, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(store_counts_parts_and_issuers,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
