@@ -17,11 +17,19 @@
 # processes had its core; the verdict uses the rate without that time (see
 # bench/issue.c), and both are printed.
 #
+# The machine's speed drifts (a shared virtual machine: openssl speed
+# alone moves by 10 % from one minute to the next), so each pair's engine
+# runs BENCH_RUNS times (3), each on a fresh copy of the same CA and
+# store, and the run with the median own-core rate is the one reported;
+# openssl speed runs before and after them, and the floor uses the mean of
+# the two.
+#
 # A second, shorter engine run per pair uses batches of BENCH_BATCH2
 # (256): what a deeper queue of requests gives with the same group commit.
 # It is printed beside the first; the verdict is the first's.
 #
-# Environment: BENCH_CPU (core to pin to, 0), BENCH_BATCH (64), BENCH_N_EC
+# Environment: BENCH_CPU (core to pin to, 0), BENCH_BATCH (64), BENCH_RUNS
+# (3), BENCH_N_EC
 # (5000), BENCH_N_RSA (2000), BENCH_SECONDS (3, for openssl speed),
 # BENCH_PAIRS (names from the table below, space-separated; all by default),
 # BENCH_KEEP=1 keeps the temporary directory.  Not part of `make check`.
@@ -40,6 +48,7 @@ BATCH2=${BENCH_BATCH2:-256}
 N_EC=${BENCH_N_EC:-5000}
 N_RSA=${BENCH_N_RSA:-2000}
 SECS=${BENCH_SECONDS:-3}
+RUNS=${BENCH_RUNS:-3}
 GOAL=70
 
 die() { echo "bench/run: $*" >&2; exit 1; }
@@ -85,6 +94,26 @@ speed() {
 		     END { exit !found }'
 }
 
+# speeds ISSUER_ALG CSR_ALG: SPEEDS="sign/s(issuer) verify/s(CSR key)".
+speeds() {
+	local isign iverify cverify
+	read -r isign iverify < <(speed "$1") || return 1
+	if [ "$2" = "$1" ]; then
+		cverify=$iverify
+	else
+		read -r _ cverify < <(speed "$2") || return 1
+	fi
+	echo "#   $1 sign/s $isign; $2 verify/s $cverify"
+	SPEEDS="$isign $cverify"
+}
+
+# fresh DIR: RUN is a copy of the CA and store in DIR, as the ceremony
+# left them (each engine run starts from the same state).
+RUN=$WORK/run
+fresh() {
+	rm -rf "$RUN" && cp -a "$1" "$RUN"
+}
+
 # One line per pair: name | server sub-root algorithm | CSR kind |
 # openssl speed algorithm of the issuer | of the CSR key | N
 PAIRS='p256-p256|P-256 under P-256|ec-p256|p256|ecdsap256|ecdsap256|EC
@@ -121,29 +150,50 @@ while IFS='|' read -r key name alg csrkind ialg calg nkind; do
 	[ -f "$WORK/$csrkind.csr" ] || newcsr "$csrkind" "$WORK/$csrkind.csr" ||
 		die "cannot make a $csrkind CSR"
 
-	echo "## $name: openssl speed $ialg${calg:+ / $calg}"
-	read -r isign iverify < <(speed "$ialg") || die "openssl speed $ialg failed"
-	if [ "$calg" = "$ialg" ]; then
-		cverify=$iverify
-	else
-		read -r _ cverify < <(speed "$calg") || die "openssl speed $calg failed"
-	fi
-	echo "#   $ialg sign/s $isign; $calg verify/s $cverify"
+	echo "## $name: openssl speed $ialg${calg:+ / $calg}, before"
+	speeds "$ialg" "$calg" || die "openssl speed $ialg / $calg failed"
+	read -r isign cverify <<<"$SPEEDS"
 
-	echo "## $name: engine, $n requests in batches of $BATCH"
+	echo "## $name: engine, $n requests in batches of $BATCH, $RUNS runs"
 	out=$WORK/$key.out
-	if ! taskset -c "$CPU" "$ISSUE" "$dir/signer.ini" \
-	    "$dir/ca/shares/share-1.txt" "$dir/ca/shares/share-2.txt" \
-	    "$WORK/$csrkind.csr" tls-server "$n" "$BATCH" >"$out"; then
+	ok=1
+	for r in $(seq "$RUNS"); do
+		fresh "$dir" || die "cannot copy $dir"
+		if ! taskset -c "$CPU" "$ISSUE" "$RUN/signer.ini" \
+		    "$RUN/ca/shares/share-1.txt" "$RUN/ca/shares/share-2.txt" \
+		    "$WORK/$csrkind.csr" tls-server "$n" "$BATCH" \
+		    >"$out.run$r"; then
+			ok=0
+			break
+		fi
+		echo "#   run $r: rate_own_core $(awk -F': ' \
+		    '$1 == "rate_own_core" { print $2 }' "$out.run$r")"
+	done
+	if [ "$ok" = 0 ]; then
 		echo "#   FAILED (see above)"
 		fail=1
 		continue
 	fi
+	# the run with the median own-core rate
+	med=$(for r in $(seq "$RUNS"); do
+		awk -F': ' -v r="$r" '$1 == "rate_own_core" { print $2, r }' \
+		    "$out.run$r"; done | sort -n | awk '{ a[NR] = $2 }
+		    END { print a[int((NR + 1) / 2)] }')
+	cp "$out.run$med" "$out"
+	echo "#   median: run $med"
 	sed 's/^/#   /' "$out"
+	echo "## $name: openssl speed $ialg${calg:+ / $calg}, after"
+	speeds "$ialg" "$calg" || die "openssl speed $ialg / $calg failed"
+	read -r isign2 cverify2 <<<"$SPEEDS"
+	isign=$(awk -v a="$isign" -v b="$isign2" 'BEGIN { print (a + b) / 2 }')
+	cverify=$(awk -v a="$cverify" -v b="$cverify2" \
+	    'BEGIN { print (a + b) / 2 }')
+	echo "#   mean: $ialg sign/s $isign; $calg verify/s $cverify"
 	own2=-
+	fresh "$dir" || die "cannot copy $dir"
 	if [ "$BATCH2" != 0 ] && BENCH_BREAKDOWN=0 taskset -c "$CPU" "$ISSUE" \
-	    "$dir/signer.ini" "$dir/ca/shares/share-1.txt" \
-	    "$dir/ca/shares/share-2.txt" "$WORK/$csrkind.csr" tls-server \
+	    "$RUN/signer.ini" "$RUN/ca/shares/share-1.txt" \
+	    "$RUN/ca/shares/share-2.txt" "$WORK/$csrkind.csr" tls-server \
 	    "$n" "$BATCH2" >"$out.2"; then
 		own2=$(awk -F': ' '$1 == "rate_own_core" { print $2 }' "$out.2")
 		echo "#   batches of $BATCH2: rate_own_core $own2"
