@@ -112,6 +112,10 @@ check "they were signed in fewer batches than requests ($((b1 - b0)) for 40)" \
 	test $((b1 - b0)) -ge 1 -a $((b1 - b0)) -lt 40
 check "and batches overlapped the one in flight ($((o1 - o0)) of them)" \
 	test $((o1 - o0)) -ge 1
+want_nice=0
+[ "$(id -u)" = 0 ] && want_nice=-10     # CAP_SYS_NICE
+check "the thread that stores batches runs at nice $want_nice (STATUS)" \
+	test "$(stat sign_durable_nice)" = "$want_nice"
 
 # kill -9 of the signer in the middle of a burst.
 linkload --device line-c --key client.key --csr a.csr -n "$N_KILL" --prefix kill \
