@@ -37,49 +37,7 @@
 #define V3_ORPHAN "DELETE FROM parent WHERE id = 1;"
 #define V3_BROKEN "CREATE TABLE extra (k TEXT);"
 
-static char path[64];
-
-static int
-setup(void **state)
-{
-	int fd;
-
-	(void)state;
-	snprintf(path, sizeof(path), "/tmp/fe-test-migrate.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[80];
-
-	(void)state;
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	return 0;
-}
-
-static int
-one_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "teststore.h"
 
 static sqlite3 *
 open_at(const char *const *m, size_t n, struct fe_err *err, int *rc)

@@ -19,54 +19,11 @@
 
 #include "store/migrate.h"
 #include "store/walbuf.h"
-
-static char path[64];
+#include "teststore.h"
 
 static const char *const schema[] = {
 	"CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL);",
 };
-
-static int
-setup(void **state)
-{
-	int fd;
-
-	(void)state;
-	strcpy(path, "/tmp/fe-walbuf-XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	unlink(path);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[80];
-
-	(void)state;
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	return 0;
-}
-
-static int64_t
-one_int(sqlite3 *db, const char *q)
-{
-	sqlite3_stmt *st;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
 
 static void reader_sees(sqlite3 *r, int n);
 
