@@ -171,8 +171,7 @@ static const char *const migrations[] = {
 	 * triggers that ran for every row: part_count gets one update per
 	 * issuer at commit, cert_issuer a row when an issuer is first seen
 	 * (the triggers cost 1.5-3 us of the store's time per issuance). */
-	"DROP TRIGGER cert_part_count;"
-	"DROP TRIGGER cert_issuer_seen;",
+	"DROP TRIGGER cert_part_count; DROP TRIGGER cert_issuer_seen;",
 };
 
 #define ISSUERS_KEPT 16
