@@ -64,7 +64,6 @@
  * without either it runs at the process's own and STATUS says 0.
  */
 #define DURABLE_NICE (-10)
-#define DURABLE_NICE_STR "-10"
 #define SERIAL_POOL 64
 
 struct flight;
@@ -96,7 +95,7 @@ struct engine {
 	pthread_cond_t dcv;
 	struct flight *fl_todo;
 	bool dquit;
-	atomic_bool dnice_ok;           /* it runs at DURABLE_NICE */
+	atomic_int dnice;               /* the nice it runs at */
 	int landed_rc;                  /* of the last flight landed */
 	uint64_t batches;               /* started since engine_open */
 	uint64_t overlapped;            /* of them, checked while another
@@ -792,7 +791,6 @@ struct flight {
 	struct sign_result *res;
 	size_t n;
 	int rc;
-	bool threaded;
 	atomic_bool done;               /* the durable half has returned */
 	char (*ids)[REQ_ID_MAX + 1];
 	struct sset idset;
@@ -1139,8 +1137,8 @@ durable_thread(void *arg)
 	struct flight *fl;
 
 	(void)pthread_setname_np(pthread_self(), "fe-durable");
-	atomic_store(&e->dnice_ok, setpriority(PRIO_PROCESS, (id_t)gettid(),
-	    DURABLE_NICE) == 0);
+	atomic_store(&e->dnice, setpriority(PRIO_PROCESS, (id_t)gettid(),
+	    DURABLE_NICE) == 0 ? DURABLE_NICE : 0);
 	pthread_mutex_lock(&e->dmu);
 	for (;;) {
 		while (e->fl_todo == NULL && !e->dquit)
@@ -1191,7 +1189,6 @@ flight_get(struct engine *e, size_t n)
 	fl->e = e;
 	fl->n = n;
 	fl->rc = 0;
-	fl->threaded = false;
 	atomic_store(&fl->done, false);
 	return fl;
 }
@@ -1205,12 +1202,11 @@ flight_land(struct engine *e)
 
 	if (fl == NULL)
 		return 0;
-	if (fl->threaded) {
-		pthread_mutex_lock(&e->dmu);
-		while (!atomic_load(&fl->done))
-			pthread_cond_wait(&e->dcv, &e->dmu);
-		pthread_mutex_unlock(&e->dmu);
-	}
+	/* done already if it ran here, without the thread */
+	pthread_mutex_lock(&e->dmu);
+	while (!atomic_load(&fl->done))
+		pthread_cond_wait(&e->dcv, &e->dmu);
+	pthread_mutex_unlock(&e->dmu);
 	rc = fl->rc;
 	e->fl = NULL;
 	e->landed_rc = rc;
@@ -1244,8 +1240,7 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
 	if (!e->dthread)
 		e->dthread = pthread_create(&e->dthread_id, NULL,
 		    durable_thread, e) == 0;
-	fl->threaded = e->dthread;
-	if (fl->threaded) {
+	if (e->dthread) {
 		pthread_mutex_lock(&e->dmu);
 		e->fl_todo = fl;
 		pthread_cond_broadcast(&e->dcv);
@@ -1550,12 +1545,14 @@ int
 engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 {
 	struct statvfs sv;
-	char t[FE_TIME_STR], hx[65];
+	char t[FE_TIME_STR], hx[65], nice[16] = "-";   /* "-": no batch yet */
 	uint8_t head[32];
 	int64_t certs = 0, revoked = 0;
 	unsigned long long freeb = 0;
 
 	(void)flight_land(e);
+	if (e->dthread)
+		fe_snprintf(nice, sizeof(nice), "%d", atomic_load(&e->dnice));
 	if (signerdb_counts(e->db, &certs, &revoked, err) != 0)
 		return FE_EDB;
 	if (statvfs(e->base, &sv) == 0)
@@ -1570,8 +1567,7 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	    e->unlocked ? "unlocked" : "locked", t, freeb,
 	    (unsigned long long)clog_seq(e->log), hx, (long long)certs,
 	    (long long)revoked, (unsigned long long)e->batches,
-	    (unsigned long long)e->overlapped, !e->dthread ? "-" :
-	    atomic_load(&e->dnice_ok) ? DURABLE_NICE_STR : "0") != 0)
+	    (unsigned long long)e->overlapped, nice) != 0)
 		return fe_err_set(err, "status text too long");
 	return 0;
 }
