@@ -578,6 +578,21 @@ clog_append_nosync(struct clog *l, const char *type, const void *payload,
 }
 
 int
+clog_start(struct clog *l, struct fe_err *err)
+{
+	int rc;
+
+	if (l->broken)
+		return fe_err_code(err, FE_EIO, "%s: an earlier write failed",
+		    l->path);
+	if ((rc = pend_write(l, err)) != 0)
+		return rc;
+	/* only a head start: clog_sync() reports what this would */
+	(void)sync_file_range(l->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+int
 clog_sync(struct clog *l, struct fe_err *err)
 {
 	int rc;

@@ -62,6 +62,11 @@ int clog_append(struct clog *l, const char *type, const void *payload,
 int clog_append_nosync(struct clog *l, const char *type, const void *payload,
     size_t len, struct fe_err *err);
 int clog_sync(struct clog *l, struct fe_err *err);
+/* Write the records appended without a sync and start the disk on them,
+ * without waiting: a clog_sync() a little later then finds them written
+ * and waits only for the rest.  They may not be acted on before that
+ * clog_sync() has returned 0. */
+int clog_start(struct clog *l, struct fe_err *err);
 /* Sequence number and hash of the last record (0 and zeros when empty). */
 uint64_t clog_seq(const struct clog *l);
 void clog_head(const struct clog *l, uint8_t out[32]);

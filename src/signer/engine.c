@@ -1039,11 +1039,35 @@ fail_all(struct sign_result *res, size_t n, const char *msg)
 	}
 }
 
+/* The batch failed as a whole: fail_all, and the answers copied from an
+ * earlier request of the same batch too (fail_all keeps those answered
+ * from the store). */
+static void
+fail_flight(struct flight *fl, const char *msg)
+{
+	size_t i;
+
+	fail_all(fl->res, fl->n, msg);
+	for (i = 0; i < fl->n; i++) {
+		if (fl->w[i].dup_of < 0 || !fl->res[i].replayed)
+			continue;
+		free(fl->res[i].der);
+		fl->res[i].der = NULL;
+		fl->res[i].derlen = 0;
+		fl->res[i].replayed = false;
+		refuse(&fl->res[i], SIGN_FAILED, msg);
+	}
+}
+
 /*
- * The durable half of a batch: store every outcome in one transaction,
- * append every outcome to the log, one log sync, the commit.  Runs in a
- * thread of its own while the next batch is checked and signed; touches
- * only e->db, e->log and the flight's own w and res.
+ * The durable half of a batch: append every outcome to the log and start
+ * the disk on it, store every outcome in one transaction meanwhile, then
+ * the log sync (which finds the records mostly written) and the commit.
+ * A failure after the log's records were written (store or commit) leaves
+ * "issued" records whose certificates are neither stored nor handed out:
+ * recover() voids them when the engine next opens.  Runs in a thread of
+ * its own while the next batch is checked and signed; touches only e->db,
+ * e->log and the flight's own w and res.
  */
 static void
 durable(struct flight *fl)
@@ -1057,29 +1081,6 @@ durable(struct flight *fl)
 	int rc = 0;
 
 	buf_init(&pl, CLOG_MAX_PAYLOAD);
-	if (signerdb_begin(e->db, &err) != 0) {
-		fail_all(res, n, err.msg);
-		rc = FE_EDB;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (!w[i].store || w[i].dup_of >= 0)
-			continue;
-		if (res[i].status == SIGN_ISSUED)
-			rc = signerdb_record_issued(e->db, w[i].req->id,
-			    w[i].digest, w[i].prof->name, res[i].issuer,
-			    res[i].serial, w[i].nb, w[i].na, w[i].subject,
-			    res[i].fingerprint, res[i].der, res[i].derlen,
-			    w[i].prof->ca, w[i].crl_part, &err);
-		else
-			rc = signerdb_record_refused(e->db, w[i].req->id,
-			    w[i].digest, res[i].reason, &err);
-		if (rc != 0) {
-			signerdb_rollback(e->db);
-			fail_all(res, n, err.msg);
-			goto out;
-		}
-	}
 	/* Same id twice in one batch: the later gets the earlier's answer. */
 	for (i = 0; i < n; i++) {
 		struct sign_result *src;
@@ -1106,15 +1107,42 @@ durable(struct flight *fl)
 			break;
 	}
 	if (rc == 0)
-		rc = clog_sync(e->log, &err);
+		rc = clog_start(e->log, &err);
 	if (rc != 0) {
+		fail_flight(fl, err.msg);
+		goto out;
+	}
+	if (signerdb_begin(e->db, &err) != 0) {
+		fail_flight(fl, err.msg);
+		rc = FE_EDB;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!w[i].store || w[i].dup_of >= 0)
+			continue;
+		if (res[i].status == SIGN_ISSUED)
+			rc = signerdb_record_issued(e->db, w[i].req->id,
+			    w[i].digest, w[i].prof->name, res[i].issuer,
+			    res[i].serial, w[i].nb, w[i].na, w[i].subject,
+			    res[i].fingerprint, res[i].der, res[i].derlen,
+			    w[i].prof->ca, w[i].crl_part, &err);
+		else
+			rc = signerdb_record_refused(e->db, w[i].req->id,
+			    w[i].digest, res[i].reason, &err);
+		if (rc != 0) {
+			signerdb_rollback(e->db);
+			fail_flight(fl, err.msg);
+			goto out;
+		}
+	}
+	if ((rc = clog_sync(e->log, &err)) != 0) {
 		signerdb_rollback(e->db);
-		fail_all(res, n, err.msg);
+		fail_flight(fl, err.msg);
 		goto out;
 	}
 	if ((rc = signerdb_commit(e->db, &err)) != 0) {
 		signerdb_rollback(e->db);
-		fail_all(res, n, err.msg);
+		fail_flight(fl, err.msg);
 		goto out;
 	}
 out:
@@ -1261,6 +1289,13 @@ bool
 engine_sign_busy(struct engine *e)
 {
 	return e->fl != NULL && !atomic_load(&e->fl->done);
+}
+
+int
+engine_checkpoint(struct engine *e, struct fe_err *err)
+{
+	(void)flight_land(e);
+	return signerdb_checkpoint(e->db, err);
 }
 
 int

@@ -87,6 +87,10 @@ int engine_sign_finish(struct engine *e);
 /* Whether the batch in flight is still in its durable half (false when
  * there is none): engine_sign_finish would wait. */
 bool engine_sign_busy(struct engine *e);
+/* Copy the store's WAL into its database now (signerdb_checkpoint), after
+ * the batch in flight: for an idle moment, or to end a measurement with
+ * no work deferred. */
+int engine_checkpoint(struct engine *e, struct fe_err *err);
 
 /* Revoke a certificate by serial (hex) with an RFC 5280 reason. */
 int engine_revoke(struct engine *e, const char *serial, int reason,

@@ -22,6 +22,9 @@ void signerdb_close(struct signerdb *db);
 int signerdb_begin(struct signerdb *db, struct fe_err *err);
 int signerdb_commit(struct signerdb *db, struct fe_err *err);
 void signerdb_rollback(struct signerdb *db);
+/* Copy every committed page from the WAL into the database (a passive
+ * checkpoint; SQLite also runs one every 10,000 WAL pages). */
+int signerdb_checkpoint(struct signerdb *db, struct fe_err *err);
 
 /* 1 if the serial exists for this issuer, 0 if not, <0 on error. */
 int signerdb_serial_exists(struct signerdb *db, const char *issuer,
