@@ -351,6 +351,76 @@ failed_group_write_breaks_the_log(void **state)
 	assert_int_equal(sum.records, 4);
 }
 
+/*
+ * clog_start() writes the records appended without a sync, so that other
+ * readers see them and the disk can start on them; clog_sync() after it
+ * has nothing left to write and makes them durable.  A log whose write
+ * failed refuses clog_start() too.
+ */
+static void
+start_writes_the_group(void **state)
+{
+	struct clog *l;
+	struct clog_summary sum;
+	struct fe_err err;
+	struct stat st0, st1;
+	char lines[16][512];
+	(void)state;
+
+	make_log(2);
+	assert_int_equal(stat(path, &st0), 0);
+	assert_int_equal(clog_open(path, &l, &err), 0);
+	assert_int_equal(clog_append_nosync(l, "test.rec", "three", 5, &err),
+	    0);
+	assert_int_equal(clog_append_nosync(l, "test.rec", "four", 4, &err),
+	    0);
+	/* kept in memory until now */
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(st1.st_size, st0.st_size);
+	assert_int_equal(clog_start(l, &err), 0);
+	assert_int_equal(read_lines(lines), 4);
+	assert_non_null(strstr(lines[2], "\tthree\t"));
+	assert_non_null(strstr(lines[3], "\tfour\t"));
+	assert_int_equal(clog_verify_file(path, NULL, &sum, &err), 0);
+	assert_int_equal(sum.records, 4);
+	assert_int_equal(stat(path, &st0), 0);
+	assert_int_equal(clog_sync(l, &err), 0);
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(st1.st_size, st0.st_size);
+	assert_int_equal(clog_seq(l), 4);
+	clog_close(l);
+}
+
+static void
+start_refused_after_failed_write(void **state)
+{
+	struct clog *l;
+	struct fe_err err;
+	struct rlimit old, lim;
+	struct stat st;
+	char p[200];
+	(void)state;
+
+	make_log(1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(clog_open(path, &l, &err), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 50;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	memset(p, 'x', sizeof(p));
+	assert_int_equal(clog_append_nosync(l, "test.rec", p, sizeof(p),
+	    &err), 0);
+	assert_int_not_equal(clog_start(l, &err), 0);
+	assert_non_null(strstr(err.msg, "cannot write log record"));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_not_equal(clog_start(l, &err), 0);
+	assert_non_null(strstr(err.msg, "an earlier write failed"));
+	clog_close(l);
+}
+
 int
 main(void)
 {
@@ -367,6 +437,8 @@ main(void)
 		cmocka_unit_test(torn_tail_is_cut_and_recorded),
 		cmocka_unit_test(damaged_log_refuses_appends),
 		cmocka_unit_test(failed_group_write_breaks_the_log),
+		cmocka_unit_test(start_writes_the_group),
+		cmocka_unit_test(start_refused_after_failed_write),
 		cmocka_unit_test(bad_type_and_oversize_refused),
 		cmocka_unit_test(parse_rejects_malformed),
 	};

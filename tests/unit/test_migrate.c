@@ -318,6 +318,69 @@ store_counts_parts_and_issuers(void **state)
 	signerdb_close(d);
 }
 
+/* The certificates a copy of the database file alone holds (what the
+ * WAL has not been checkpointed into it is not there). */
+static int64_t
+certs_in_file_copy(void)
+{
+	char copy[80], buf[8192];
+	FILE *in, *out;
+	size_t n;
+	sqlite3 *db;
+	int64_t v;
+
+	snprintf(copy, sizeof(copy), "%s.copy", path);
+	assert_non_null(in = fopen(path, "rb"));
+	assert_non_null(out = fopen(copy, "wb"));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
+	v = one_int(db, "SELECT count(*) FROM cert");
+	sqlite3_close(db);
+	unlink(copy);
+	snprintf(buf, sizeof(buf), "%s-wal", copy);
+	unlink(buf);
+	snprintf(buf, sizeof(buf), "%s-shm", copy);
+	unlink(buf);
+	return v;
+}
+
+/* The signer's store checkpoints every 10,000 WAL pages, not SQLite's
+ * 1,000, and signerdb_checkpoint() copies the WAL in at once. */
+static void
+store_checkpoints_late_and_on_request(void **state)
+{
+	struct signerdb *d;
+	struct fe_err err;
+	static uint8_t der[3000];
+	char id[32], serial[32];
+	int i, j;
+
+	(void)state;
+	assert_int_equal(signerdb_open(path, &d, &err), 0);
+	assert_int_equal(signerdb_checkpoint(d, &err), 0);
+	assert_int_equal(certs_in_file_copy(), 0);
+	/* 1,500 rows of 3 kB: about 1,600 WAL pages */
+	for (i = 0; i < 15; i++) {
+		assert_int_equal(signerdb_begin(d, &err), 0);
+		for (j = 0; j < 100; j++) {
+			snprintf(id, sizeof(id), "r%d", i * 100 + j);
+			snprintf(serial, sizeof(serial), "%x", i * 100 + j);
+			der[0] = (uint8_t)j;
+			assert_int_equal(signerdb_record_issued(d, id, "d",
+			    "tls-server", "server", serial, 0, 1, "CN=a",
+			    serial, der, sizeof(der), 0, 0, &err), 0);
+		}
+		assert_int_equal(signerdb_commit(d, &err), 0);
+	}
+	assert_int_equal(certs_in_file_copy(), 0);
+	assert_int_equal(signerdb_checkpoint(d, &err), 0);
+	assert_int_equal(certs_in_file_copy(), 1500);
+	signerdb_close(d);
+}
+
 int
 main(void)
 {
@@ -338,6 +401,8 @@ main(void)
 		    failing_migration_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_lists_every_key, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    store_checkpoints_late_and_on_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_counts_parts_and_issuers,
 		    setup, teardown),
 	};
