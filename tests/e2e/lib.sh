@@ -118,6 +118,27 @@ free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# wait_until SECONDS CMD...: until CMD succeeds (polled every 50 ms, its
+# output dropped); fails if it has not within SECONDS.
+wait_until() {
+	local t=$1; shift
+	local end=$(($(date +%s%N) + t * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# stored_at_least DB PREFIX N: the signer's store DB holds N or more
+# requests whose id starts with PREFIX.
+stored_at_least() {
+	local n
+	n=$(sqlite3 "$1" "select count(*) from request where id like '$2%'" \
+	    2>/dev/null)
+	[ "${n:-0}" -ge "$3" ]
+}
+
 # wait_for FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).
 wait_for() {
 	local i

@@ -95,11 +95,7 @@ b0=$(stat sign_batches); o0=$(stat sign_batches_overlapped)
 linkload --device line-c --key client.key --csr a.csr -n 40 --prefix held \
 	--results held.txt --timeout 120 >held.out 2>&1 &
 LOAD=$!
-for _ in $(seq 300); do
-	n=$(sqlite3 A/signer.db "select count(*) from request where id like 'held-%'" 2>/dev/null)
-	[ "${n:-0}" -ge 2 ] && break
-	sleep 0.05
-done
+wait_until 15 stored_at_least A/signer.db held- 2
 $PY -c "
 import sqlite3, time
 db = sqlite3.connect('A/signer.db', isolation_level=None, timeout=10)

@@ -47,12 +47,6 @@ rejects() {
 # more_rejects REASON N: more than N rejects of REASON are logged.  They
 # are logged at most once a second per reason, so checks wait for them.
 more_rejects() { test "$(rejects "$1")" -gt "$2"; }
-# wait_until SEC CMD...: CMD succeeds within SEC seconds.
-wait_until() {
-	local t=$1 i; shift
-	for i in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
 # start_signer: fe-signer serve in the background; waits until it has
 # opened its end of the line (a new link.line-up record).
 start_signer() {

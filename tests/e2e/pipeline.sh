@@ -103,11 +103,8 @@ for i in $(seq 1 400); do req k-$i a.csr >k$i.req; done
 K=$(for i in $(seq 1 400); do printf 'k%s.req ' $i; done)
 signbatch A/signer.ini $SH 4 out3 $K >res3.txt 2>/dev/null &
 pid=$!
-for _ in $(seq 200); do
-	n=$(sqlite3 A/signer.db "select count(*) from request where id like 'k-%'" 2>/dev/null)
-	[ "${n:-0}" -ge 24 ] && break
-	sleep 0.05
-done
+wait_until 10 stored_at_least A/signer.db k- 24
+n=$(sqlite3 A/signer.db "select count(*) from request where id like 'k-%'" 2>/dev/null)
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 check "killed while signing: some of the run was stored (${n:-0} ids)" test "${n:-0}" -ge 24

@@ -109,16 +109,6 @@ for f in sorted(glob.glob(d + "/*.eml")):
 sys.exit(1)
 EOF
 }
-# wait_until SECONDS CMD...: poll every 50 ms
-wait_until() {
-	local t=$1; shift
-	local end=$(($(date +%s%N) + t * 1000000000))
-	while [ "$(date +%s%N)" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # absent DESC CMD...: passes if CMD fails (finds nothing)
 absent() {
 	local desc=$1; shift

@@ -33,14 +33,6 @@ q() { sqlite3 web.db "$1"; }
 rows() { q "select count(*) from request"; }
 issued() { q "select count(*) from request where state = 'issued'"; }
 accepted() { cat post.* 2>/dev/null | awk '$2 == 202' | wc -l; }
-# wait_until SECONDS CMD...: until CMD succeeds
-wait_until() {
-	local end=$((SECONDS + $1)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
 
 # --- one member, example.org verified by DNS TXT ----------------------
 PW='correct horse battery'

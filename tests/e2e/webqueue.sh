@@ -40,12 +40,6 @@ start_worker() {
 }
 q() { sqlite3 web.db "$1"; }
 issued() { q "select count(*) from request where state = 'issued'"; }
-# wait_until SECONDS CMD...: until CMD succeeds
-wait_until() {
-	local t=$1 i; shift
-	for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	return 1
-}
 at_least() { test "$(issued)" -ge "$1"; }
 
 # --- fe-status, with its admin address --------------------------------
