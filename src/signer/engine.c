@@ -28,6 +28,7 @@
  * holds the request log's lock), so what it keeps cannot go stale.
  */
 #include <libgen.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -368,10 +369,103 @@ payload_field(const char *p, const char *key, char *out, size_t n)
 
 struct recover {
 	struct engine *e;
-	struct buf voids;          /* payloads of sign.void records */
+	struct buf notes;          /* "type\tpayload" lines to append */
 	int rc;
 	struct fe_err *err;
 };
+
+/* The certificate in an issued record's der=, if it is the one its sha256=
+ * names; NULL if the record has none (written before it carried them) or
+ * it does not match. */
+static X509 *
+record_cert(const char *payload, const char *fp)
+{
+	const char *q = strstr(payload, " der="), *end;
+	unsigned char *raw;
+	const unsigned char *c;
+	char got[65];
+	size_t n;
+	int len;
+	X509 *x = NULL;
+
+	if (q == NULL)
+		return NULL;
+	q += 5;
+	end = strchr(q, ' ');
+	n = end != NULL ? (size_t)(end - q) : strlen(q);
+	if (n == 0 || n % 4 != 0 || n > INT_MAX)
+		return NULL;
+	raw = fe_malloc(n);
+	if ((len = EVP_DecodeBlock(raw, (const unsigned char *)q, (int)n)) > 0) {
+		len -= (q[n - 1] == '=') + (q[n - 2] == '=');
+		c = raw;
+		x = d2i_X509(NULL, &c, len);
+		if (x != NULL && c != raw + len) {
+			X509_free(x);
+			x = NULL;
+		}
+	}
+	free(raw);
+	if (x != NULL) {
+		cert_fingerprint(x, got);
+		if (strcmp(got, fp) != 0) {
+			X509_free(x);
+			x = NULL;
+		}
+	}
+	return x;
+}
+
+/* Store again the certificate of an issued record the store lost: 1 if
+ * it was, 0 if the record cannot give it back (the caller voids it), -1
+ * on a store error. */
+static int
+restore(struct recover *rv, const struct clog_rec *r, const char *id,
+    const char *issuer, const char *serial)
+{
+	const char *p = (const char *)r->payload;
+	char digest[65], profile[64], fp[65], nbs[FE_TIME_STR], nas[FE_TIME_STR];
+	char part[16], subject[512], *endp;
+	struct db_outcome o;
+	unsigned char *der = NULL;
+	int64_t nb, na;
+	unsigned long crl_part;
+	X509 *x;
+	int n, rc;
+
+	if (!payload_field(p, "digest", digest, sizeof(digest)) ||
+	    !payload_field(p, "profile", profile, sizeof(profile)) ||
+	    !payload_field(p, "sha256", fp, sizeof(fp)) ||
+	    !payload_field(p, "not_before", nbs, sizeof(nbs)) ||
+	    !payload_field(p, "not_after", nas, sizeof(nas)) ||
+	    !payload_field(p, "crl_part", part, sizeof(part)) ||
+	    fe_time_parse(nbs, &nb) != 0 || fe_time_parse(nas, &na) != 0)
+		return 0;
+	crl_part = strtoul(part, &endp, 10);
+	if (*endp != '\0' || crl_part > UINT32_MAX)
+		return 0;
+	/* its request answered otherwise since: never handed out */
+	rc = signerdb_request_get(rv->e->db, id, &o, rv->err);
+	if (rc == 0) {
+		db_outcome_clear(&o);
+		return 0;
+	}
+	if (rc != FE_ENOENT)
+		return -1;
+	if ((x = record_cert(p, fp)) == NULL)
+		return 0;
+	(void)X509_NAME_oneline(X509_get_subject_name(x), subject,
+	    (int)sizeof(subject));
+	n = i2d_X509(x, &der);
+	rc = n > 0 ? signerdb_record_issued(rv->e->db, id, digest, profile,
+	    issuer, serial, nb, na, subject, fp, der, (size_t)n,
+	    (X509_get_extension_flags(x) & EXFLAG_CA) != 0, (uint32_t)crl_part,
+	    rv->err) : fe_err_code(rv->err, FE_ECRYPTO, "log record %llu: "
+	    "cannot encode its certificate", (unsigned long long)r->seq);
+	OPENSSL_free(der);
+	X509_free(x);
+	return rc == 0 ? 1 : -1;
+}
 
 static int
 recover_cb(const struct clog_rec *r, void *arg)
@@ -391,56 +485,80 @@ recover_cb(const struct clog_rec *r, void *arg)
 	    sizeof(serial)))
 		return 0;
 	rc = signerdb_serial_exists(rv->e->db, issuer, serial, rv->err);
+	if (rc == 0)
+		rc = restore(rv, r, id, issuer, serial);
+	else if (rc > 0)
+		return 0;
 	if (rc < 0) {
 		rv->rc = rc;
 		return 1;
 	}
-	if (rc == 0)
-		(void)buf_printf(&rv->voids, "id=%s issuer=%s serial=%s "
-		    "log_seq=%llu reason=signed and logged but not stored "
-		    "before the signer stopped; never handed out\n", id,
-		    issuer, serial, (unsigned long long)r->seq);
+	if (rc == 1)
+		(void)buf_printf(&rv->notes, "sign.restored\tid=%s issuer=%s "
+		    "serial=%s log_seq=%llu reason=issued and logged, then "
+		    "lost by the store (a commit the disk had not kept); "
+		    "stored again from this log\n", id, issuer, serial,
+		    (unsigned long long)r->seq);
+	else
+		(void)buf_printf(&rv->notes, "sign.void\tid=%s issuer=%s "
+		    "serial=%s log_seq=%llu reason=signed and logged but not "
+		    "stored before the signer stopped; never handed out\n",
+		    id, issuer, serial, (unsigned long long)r->seq);
 	return 0;
 }
 
 /*
- * The log is written before the store is committed, so a crash between
- * the two leaves an "issued" record whose certificate was never stored nor
- * handed out.  Say so in the log (sign.void), once: the store remembers up
- * to which record the log was checked.
+ * The log is synced before the store is committed, and sign batches commit
+ * without waiting for the disk, so after a crash the log may hold "issued"
+ * records the store does not.  Each such record carries its certificate
+ * (log_payload): the certificate is stored again, as it may have been
+ * handed out, and a "sign.restored" record says so.  A record that cannot
+ * give it back -- written before records carried certificates, or whose
+ * request the store has since answered otherwise -- was never handed out,
+ * and a "sign.void" record says that.  Refusals are not restored: a
+ * retried request is decided again.  Records are checked once: the store
+ * remembers up to which one.
  */
 static int
 recover(struct engine *e, struct fe_err *err)
 {
 	struct recover rv = { e, { 0 }, 0, err };
 	int64_t checked;
-	char *line, *nl;
+	char *line, *nl, *tab;
 	int rc;
 
-	buf_init(&rv.voids, 1 << 20);
+	buf_init(&rv.notes, 1 << 24);
 	if ((rc = signerdb_meta_get(e->db, "log_checked_seq", &checked,
 	    err)) != 0)
 		goto out;
-	if ((uint64_t)checked < clog_seq(e->log) &&
-	    (rc = clog_read_file(clog_path(e->log), (uint64_t)checked + 1,
-	    recover_cb, &rv, err)) < 0)
+	if ((uint64_t)checked >= clog_seq(e->log))
 		goto out;
-	if ((rc = rv.rc) != 0)
+	if ((rc = signerdb_begin(e->db, err)) != 0)
 		goto out;
-	buf_cstr(&rv.voids);
-	for (line = (char *)rv.voids.p; line && *line; line = nl) {
+	if ((rc = clog_read_file(clog_path(e->log), (uint64_t)checked + 1,
+	    recover_cb, &rv, err)) >= 0)
+		rc = rv.rc;
+	buf_cstr(&rv.notes);
+	for (line = (char *)rv.notes.p; rc == 0 && line && *line; line = nl) {
 		nl = strchr(line, '\n');
 		if (nl != NULL)
 			*nl++ = '\0';
-		if ((rc = clog_append(e->log, "sign.void", line, strlen(line),
-		    err)) != 0)
-			goto out;
+		tab = strchr(line, '\t');
+		*tab++ = '\0';
+		rc = clog_append_nosync(e->log, line, tab, strlen(tab), err);
 	}
-	if ((rc = signerdb_meta_set(e->db, "log_checked_seq",
-	    (int64_t)clog_seq(e->log), err)) != 0)
-		goto out;
+	/* the notes on disk before the store says they are done */
+	if (rc == 0 && rv.notes.len > 0)
+		rc = clog_sync(e->log, err);
+	if (rc == 0)
+		rc = signerdb_meta_set(e->db, "log_checked_seq",
+		    (int64_t)clog_seq(e->log), err);
+	if (rc == 0)
+		rc = signerdb_commit(e->db, err);
+	if (rc != 0)
+		signerdb_rollback(e->db);
 out:
-	buf_free(&rv.voids);
+	buf_free(&rv.notes);
 	return rc;
 }
 
@@ -991,10 +1109,30 @@ kv(struct buf *b, const char *k, const char *v)
 	(void)buf_add_str(b, v);
 }
 
+/* " k=" and the base64 of p[0..n) (no line breaks). */
+static void
+kv_b64(struct buf *b, const char *k, const uint8_t *p, size_t n)
+{
+	size_t m = 4 * ((n + 2) / 3) + 1;
+	unsigned char *t = fe_malloc(m);
+
+	if (n <= INT_MAX)
+		(void)EVP_EncodeBlock(t, p, (int)n);
+	else
+		t[0] = '\0';
+	kv(b, k, (const char *)t);
+	free(t);
+}
+
+/*
+ * The "sign" record of one outcome.  An issuance carries all the store
+ * keeps of it -- validity, CRL part and the certificate itself -- so that
+ * the store can be given back a certificate the disk lost (recover()).
+ */
 static void
 log_payload(struct buf *b, const struct work *w, const struct sign_result *r)
 {
-	char na[FE_TIME_STR] = "";
+	char na[FE_TIME_STR] = "", nb[FE_TIME_STR] = "", part[16];
 
 	buf_reset(b);
 	kv(b, "id", r->id[0] ? r->id : "-");
@@ -1009,6 +1147,13 @@ log_payload(struct buf *b, const struct work *w, const struct sign_result *r)
 		kv(b, "serial", r->serial);
 		kv(b, "sha256", r->fingerprint);
 		kv(b, "not_after", r->replayed ? "-" : na);
+		if (r->replayed)
+			break;
+		(void)fe_time_format_sec(w->nb, nb);
+		kv(b, "not_before", nb);
+		(void)fe_snprintf_ok(part, sizeof(part), "%u", w->crl_part);
+		kv(b, "crl_part", part);
+		kv_b64(b, "der", r->der, r->derlen);
 		break;
 	case SIGN_REFUSED:
 		kv(b, "decision", r->replayed ? "replayed-refusal" :
@@ -1112,7 +1257,9 @@ durable(struct flight *fl)
 		fail_flight(fl, err.msg);
 		goto out;
 	}
-	if (signerdb_begin(e->db, &err) != 0) {
+	/* the log, synced below, holds every outcome this transaction
+	 * stores in full: its commit need not wait for the disk (recover()) */
+	if (signerdb_begin_nosync(e->db, &err) != 0) {
 		fail_flight(fl, err.msg);
 		rc = FE_EDB;
 		goto out;

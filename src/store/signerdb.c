@@ -11,6 +11,7 @@
  * Every read resets its statement once its row is copied: a statement left
  * on a row keeps its connection's read transaction open.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ enum stmt {
 	S_CRL_LAST, S_CRL_INSERT, S_COUNT_CERTS, S_COUNT_REVOKED,
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
 	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART,
-	S_CERT_KEYS, S_REQ_IDS, S_PART_ADD, S_ISSUER_SEEN, S__MAX
+	S_CERT_KEYS, S_REQ_IDS, S_PART_ADD, S_ISSUER_SEEN, S_SYNC_NORMAL,
+	S_SYNC_FULL, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -75,6 +77,9 @@ static const char *const sql[S__MAX] = {
 	[S_PART_ADD] = "INSERT INTO part_count (issuer, n) VALUES (?, ?) "
 	    "ON CONFLICT (issuer) DO UPDATE SET n = n + excluded.n",
 	[S_ISSUER_SEEN] = "INSERT OR IGNORE INTO cert_issuer VALUES (?)",
+	/* for the next transaction (signerdb_begin_nosync) and back */
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 /* Schemas 4 and 5: part_count follows cert by triggers (schema 5 rebuilds
@@ -204,6 +209,7 @@ struct signerdb {
 	 * that a certificate costs no look-up; emptied by a rollback. */
 	char seen[ISSUERS_KEPT][64];
 	size_t nseen;
+	bool nosync;                    /* signerdb_begin_nosync() */
 };
 
 static int
@@ -290,6 +296,32 @@ signerdb_begin(struct signerdb *d, struct fe_err *err)
 	return exec1(d, S_BEGIN, err, "begin");
 }
 
+/* SQLite takes a new synchronous setting only outside a transaction. */
+static void
+sync_full_again(struct signerdb *d)
+{
+	struct fe_err err;
+
+	if (!d->nosync)
+		return;
+	d->nosync = false;
+	if (exec1(d, S_SYNC_FULL, &err, "synchronous=FULL") != 0)
+		fe_fatal("%s", err.msg);        /* every later commit needs it */
+}
+
+int
+signerdb_begin_nosync(struct signerdb *d, struct fe_err *err)
+{
+	int rc;
+
+	if ((rc = exec1(d, S_SYNC_NORMAL, err, "synchronous=NORMAL")) != 0)
+		return rc;
+	d->nosync = true;
+	if ((rc = signerdb_begin(d, err)) != 0)
+		sync_full_again(d);
+	return rc;
+}
+
 static int
 part_add(struct signerdb *d, const char *issuer, int64_t n,
     struct fe_err *err)
@@ -314,7 +346,9 @@ signerdb_commit(struct signerdb *d, struct fe_err *err)
 	d->npart_add = 0;
 	if (rc != 0)
 		return rc;
-	return exec1(d, S_COMMIT, err, "commit");
+	if ((rc = exec1(d, S_COMMIT, err, "commit")) == 0)
+		sync_full_again(d);
+	return rc;
 }
 
 int
@@ -333,6 +367,8 @@ signerdb_rollback(struct signerdb *d)
 	d->nseen = 0;
 	if (!sqlite3_get_autocommit(d->db))
 		(void)sqlite3_step(stmt(d, S_ROLLBACK));
+	sqlite3_reset(d->st[S_ROLLBACK]);
+	sync_full_again(d);
 }
 
 /* cert_issuer and part_count for one more certificate (schema 6). */

@@ -20,6 +20,12 @@ int signerdb_open(const char *path, struct signerdb **out,
 void signerdb_close(struct signerdb *db);
 
 int signerdb_begin(struct signerdb *db, struct fe_err *err);
+/* A transaction whose commit does not wait for the disk (synchronous=
+ * NORMAL until it ends): a crash may lose it, whole, never half of it,
+ * until a later commit or checkpoint syncs the WAL.  Only for what the
+ * request log holds in full and the engine restores from it (engine.c
+ * recover()). */
+int signerdb_begin_nosync(struct signerdb *db, struct fe_err *err);
 int signerdb_commit(struct signerdb *db, struct fe_err *err);
 void signerdb_rollback(struct signerdb *db);
 /* Copy every committed page from the WAL into the database (a passive

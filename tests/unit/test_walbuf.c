@@ -4,7 +4,8 @@
  * more than the unix VFS writes in one call (128 kB), of more than the
  * buffer (1 MB), after a transaction that spilled pages to the WAL and was
  * rolled back, after one that spilled and read them back, and after
- * checkpoints; and it passes integrity_check. */
+ * checkpoints; and it passes integrity_check.  With synchronous=FULL and
+ * with NORMAL (no sync at commit). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -80,16 +81,19 @@ reader_sees(sqlite3 *r, int n)
 	assert_int_equal(rows, n);
 }
 
+/* The sequence of commits above, the writer at synchronous=FULL (what
+ * sql_open sets) or at NORMAL (no sync at commit: the VFS writes a commit's
+ * frames out when its last one comes, before SQLite publishes it). */
 static void
-every_commit_reads_back_through_sqlites_own_vfs(void **state)
+commits_read_back(const char *sync)
 {
 	struct fe_err err;
 	sqlite3 *w, *r;
 	int n = 0;
 
-	(void)state;
 	assert_int_equal(sql_open(path, walbuf_vfs(), "fe-test", schema, 1,
 	    1000, &w, &err), 0);
+	assert_int_equal(sqlite3_exec(w, sync, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
 	put_rows(w, n, 1, 100, 1);              /* one page */
@@ -121,6 +125,20 @@ every_commit_reads_back_through_sqlites_own_vfs(void **state)
 	sqlite3_close(r);
 }
 
+static void
+every_commit_reads_back_through_sqlites_own_vfs(void **state)
+{
+	(void)state;
+	commits_read_back("PRAGMA synchronous = FULL");
+}
+
+static void
+every_commit_reads_back_without_a_sync(void **state)
+{
+	(void)state;
+	commits_read_back("PRAGMA synchronous = NORMAL");
+}
+
 int
 main(void)
 {
@@ -128,6 +146,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    every_commit_reads_back_through_sqlites_own_vfs, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    every_commit_reads_back_without_a_sync, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
