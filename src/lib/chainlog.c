@@ -577,15 +577,22 @@ clog_append_nosync(struct clog *l, const char *type, const void *payload,
 	return 0;
 }
 
+/* The pending records written, unless the log is broken. */
+static int
+pend_out(struct clog *l, struct fe_err *err)
+{
+	if (l->broken)
+		return fe_err_code(err, FE_EIO, "%s: an earlier write failed",
+		    l->path);
+	return pend_write(l, err);
+}
+
 int
 clog_start(struct clog *l, struct fe_err *err)
 {
 	int rc;
 
-	if (l->broken)
-		return fe_err_code(err, FE_EIO, "%s: an earlier write failed",
-		    l->path);
-	if ((rc = pend_write(l, err)) != 0)
+	if ((rc = pend_out(l, err)) != 0)
 		return rc;
 	/* only a head start: clog_sync() reports what this would */
 	(void)sync_file_range(l->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -597,10 +604,7 @@ clog_sync(struct clog *l, struct fe_err *err)
 {
 	int rc;
 
-	if (l->broken)
-		return fe_err_code(err, FE_EIO, "%s: an earlier write failed",
-		    l->path);
-	if ((rc = pend_write(l, err)) != 0)
+	if ((rc = pend_out(l, err)) != 0)
 		return rc;
 	if (fdatasync(l->fd) != 0) {
 		l->broken = true;

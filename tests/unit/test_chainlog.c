@@ -305,6 +305,29 @@ parse_rejects_malformed(void **state)
 	clog_rec_clear(&r);
 }
 
+/* Writes to files may grow the log by `more` octets at most (EFBIG past
+ * that); *old keeps the limit to put back with fsize_restore. */
+static void
+fsize_limit(off_t more, struct rlimit *old)
+{
+	struct rlimit lim;
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = *old;
+	lim.rlim_cur = (rlim_t)(st.st_size + more);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void
+fsize_restore(const struct rlimit *old)
+{
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 /*
  * Records appended without a sync are written at clog_sync(): when that
  * write fails (here the file size limit, EFBIG), clog_sync() says so, the
@@ -317,20 +340,14 @@ failed_group_write_breaks_the_log(void **state)
 	struct clog *l;
 	struct clog_summary sum;
 	struct fe_err err;
-	struct rlimit old, lim;
-	struct stat st;
+	struct rlimit old;
 	char p[200];
 	int i;
 	(void)state;
 
 	make_log(3);
-	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(clog_open(path, &l, &err), 0);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_IGN);
-	lim = old;
-	lim.rlim_cur = (rlim_t)st.st_size + 100;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fsize_limit(100, &old);
 	memset(p, 'x', sizeof(p));
 	for (i = 0; i < 4; i++)
 		assert_int_equal(clog_append_nosync(l, "test.rec", p,
@@ -340,8 +357,7 @@ failed_group_write_breaks_the_log(void **state)
 	assert_int_not_equal(clog_append(l, "test.rec", "y", 1, &err), 0);
 	assert_non_null(strstr(err.msg, "an earlier write failed"));
 	clog_close(l);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	fsize_restore(&old);
 	/* the write stopped inside the first record: reopening cuts that
 	 * torn line and notes the cut as record 4 */
 	assert_int_equal(clog_open(path, &l, &err), 0);
@@ -396,26 +412,19 @@ start_refused_after_failed_write(void **state)
 {
 	struct clog *l;
 	struct fe_err err;
-	struct rlimit old, lim;
-	struct stat st;
+	struct rlimit old;
 	char p[200];
 	(void)state;
 
 	make_log(1);
-	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(clog_open(path, &l, &err), 0);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_IGN);
-	lim = old;
-	lim.rlim_cur = (rlim_t)st.st_size + 50;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fsize_limit(50, &old);
 	memset(p, 'x', sizeof(p));
 	assert_int_equal(clog_append_nosync(l, "test.rec", p, sizeof(p),
 	    &err), 0);
 	assert_int_not_equal(clog_start(l, &err), 0);
 	assert_non_null(strstr(err.msg, "cannot write log record"));
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	fsize_restore(&old);
 	assert_int_not_equal(clog_start(l, &err), 0);
 	assert_non_null(strstr(err.msg, "an earlier write failed"));
 	clog_close(l);

@@ -339,11 +339,7 @@ certs_in_file_copy(void)
 	assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
 	v = one_int(db, "SELECT count(*) FROM cert");
 	sqlite3_close(db);
-	unlink(copy);
-	snprintf(buf, sizeof(buf), "%s-wal", copy);
-	unlink(buf);
-	snprintf(buf, sizeof(buf), "%s-shm", copy);
-	unlink(buf);
+	unlink_store(copy);
 	return v;
 }
 

@@ -1,7 +1,8 @@
 /*
  * teststore.h - what the unit tests of the SQLite stores share: a fresh
  * store path under /tmp for each test (setup/teardown, which also remove
- * its -wal and -shm), and one integer from a query.
+ * its -wal and -shm; unlink_store for others), and one integer from a
+ * query.
  *
  * Include after cmocka, sqlite3.h and the POSIX headers (stdio.h,
  * stdint.h, unistd.h).
@@ -25,17 +26,24 @@ setup(void **state)
 	return 0;
 }
 
+/* Remove the store at p with its -wal and -shm. */
+static void
+unlink_store(const char *p)
+{
+	char q[256];
+
+	unlink(p);
+	snprintf(q, sizeof(q), "%s-wal", p);
+	unlink(q);
+	snprintf(q, sizeof(q), "%s-shm", p);
+	unlink(q);
+}
+
 static int
 teardown(void **state)
 {
-	char p[80];
-
 	(void)state;
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
+	unlink_store(path);
 	return 0;
 }
 
