@@ -7,12 +7,13 @@
  * host's idea of time (the signer's own clock is used; POLICY.md K4).
  *
  * Order of a batch: parse and check every request, sign what may be signed,
- * insert every outcome into the store inside one transaction, append every
- * outcome to the request log, fdatasync the log once, commit the store, and
- * only then hand results back.  A crash before the log sync loses nothing
- * that was handed out; a crash between log sync and commit leaves a logged
- * certificate that was never delivered, and a retry of the same id is
- * issued afresh (the log shows both).
+ * append every outcome to the request log (an issuance with its
+ * certificate) and start the disk on it, insert every outcome into the
+ * store inside one transaction, fdatasync the log once, commit the store
+ * without waiting for the disk, and only then hand results back.  A crash
+ * before the log sync loses nothing that was handed out; after it the log
+ * holds every certificate, and the next start stores again any the store
+ * lost (recover()).
  *
  * Batches overlap (engine_sign_start): the store, log and syncs of one
  * batch run in a thread of their own ("the durable half") while the next
@@ -1210,9 +1211,10 @@ fail_flight(struct flight *fl, const char *msg)
  * the log sync (which finds the records mostly written) and the commit.
  * A failure after the log's records were written (store or commit) leaves
  * "issued" records whose certificates are neither stored nor handed out:
- * recover() voids them when the engine next opens.  Runs in a thread of
- * its own while the next batch is checked and signed; touches only e->db,
- * e->log and the flight's own w and res.
+ * when the engine next opens, recover() stores them (a retry then gets
+ * them), or voids them if their ids were answered afresh meanwhile.  Runs
+ * in a thread of its own while the next batch is checked and signed;
+ * touches only e->db, e->log and the flight's own w and res.
  */
 static void
 durable(struct flight *fl)
