@@ -129,7 +129,8 @@ int websrv_start(struct web *w, struct websrv **out, struct fe_err *err);
 void websrv_stop(struct websrv *s);
 
 /* One pass of the re-check scheduler (recheck.c): every address and
- * domain whose re-check is due.  *lapsed counts what lapsed. */
+ * domain whose re-check is due.  *lapsed counts what lapsed.  Sessions
+ * past their expiry are deleted first. */
 int recheck_pass(struct web *w, unsigned *checked, unsigned *lapsed,
     struct fe_err *err);
 struct recheck;
