@@ -131,6 +131,8 @@ status_conf_load(const char *path, struct status_conf *out,
 	    sizeof(c.admin), err)) != 0 ||
 	    (rc = conf_uint(f, "status", "threads", 1, 64, 2, &c.threads,
 	    err)) != 0 ||
+	    (rc = conf_uint(f, "status", "nonce_rate", 0, 1000000, 200,
+	    &c.nonce_rate, err)) != 0 ||
 	    (rc = copy_str(f, "status", "ocsp_path", "/", c.ocsp_path,
 	    sizeof(c.ocsp_path), err)) != 0 ||
 	    (rc = copy_str(f, "status", "crl_list_path", "/crls.json",

@@ -68,6 +68,7 @@
 enum stat_kind {
 	ST_OCSP_CACHED,        /* pre-signed response */
 	ST_OCSP_SIGNED,        /* signed on the spot: a nonce, or not cached */
+	ST_OCSP_NONCE_IGNORED, /* a nonce past nonce_rate: pre-signed instead */
 	ST_OCSP_MALFORMED,
 	ST_OCSP_UNAUTHORIZED,
 	ST_OCSP_TRYLATER,
@@ -80,7 +81,8 @@ enum stat_kind {
 };
 
 static const char *const stat_names[ST__MAX] = {
-	"ocsp.cached", "ocsp.signed", "ocsp.malformed", "ocsp.unauthorized",
+	"ocsp.cached", "ocsp.signed", "ocsp.nonce-ignored", "ocsp.malformed",
+	"ocsp.unauthorized",
 	"ocsp.trylater", "ocsp.internal", "crl", "tsa.granted",
 	"tsa.rejected", "http.error",
 };
@@ -197,7 +199,36 @@ struct status {
 	struct cache *cache;
 	volatile int dirty;
 	struct srv *pub, *adm;
+	/* A nonce costs a signature; at most nonce_rate a second are echoed
+	 * (a bucket of one second's worth), the rest get the pre-signed
+	 * response, as RFC 5019 and RFC 8954 let a responder answer. */
+	pthread_mutex_t noncelock;
+	double nonce_tokens;
+	int64_t nonce_ms;                /* when the bucket was last filled */
 };
+
+/* Whether a nonce may be echoed (signed on the spot) now. */
+static bool
+nonce_take(struct status *s)
+{
+	double rate = (double)s->c->nonce_rate;
+	struct timespec ts;
+	int64_t now;
+	bool ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&s->noncelock);
+	s->nonce_tokens += (double)(now - s->nonce_ms) * rate / 1000.0;
+	if (s->nonce_tokens > rate)
+		s->nonce_tokens = rate;
+	s->nonce_ms = now;
+	ok = s->nonce_tokens >= 1.0;
+	if (ok)
+		s->nonce_tokens -= 1.0;
+	pthread_mutex_unlock(&s->noncelock);
+	return ok;
+}
 
 static uint64_t
 serial_hash(const uint8_t *s, size_t n)
@@ -999,6 +1030,8 @@ status_open(const struct status_conf *c, struct status **out,
 
 	s->c = c;
 	pthread_mutex_init(&s->dblock, NULL);
+	pthread_mutex_init(&s->noncelock, NULL);
+	s->nonce_tokens = (double)c->nonce_rate;
 	pthread_mutex_init(&s->loglock, NULL);
 	pthread_mutex_init(&s->refreshlock, NULL);
 	pthread_rwlock_init(&s->cachelock, NULL);
@@ -1045,6 +1078,7 @@ status_close(struct status *s)
 		delegate_clear(&s->ocsp[i]);
 	delegate_clear(&s->tsa);
 	pthread_mutex_destroy(&s->dblock);
+	pthread_mutex_destroy(&s->noncelock);
 	pthread_mutex_destroy(&s->loglock);
 	pthread_mutex_destroy(&s->refreshlock);
 	pthread_rwlock_destroy(&s->cachelock);
@@ -1389,11 +1423,12 @@ ocsp_answer(struct status *s, struct MHD_Connection *conn,
 		return send_ocsp_error(conn, st);
 	}
 	e = ctab_find(t, r.id.serial, r.id.serial_len);
-	if (e != NULL && r.nonce_len == 0) {
+	if (e != NULL && (r.nonce_len == 0 || !nonce_take(s))) {
 		ret = MHD_queue_response(conn, MHD_HTTP_OK,
 		    e->resp[r.id.hash]);
 		pthread_rwlock_unlock(&s->cachelock);
-		stat_add(ST_OCSP_CACHED);
+		stat_add(r.nonce_len == 0 ? ST_OCSP_CACHED :
+		    ST_OCSP_NONCE_IGNORED);
 		return ret;
 	}
 	/* on the spot: a nonce, or a serial the cache does not hold */

@@ -34,6 +34,7 @@ struct status_conf {
 	char listen[128];             /* public: OCSP, CRLs, TSA */
 	char admin[128];              /* bundles in, signing requests out */
 	uint64_t threads;
+	uint64_t nonce_rate;          /* nonces echoed per second, at most */
 	char ocsp_path[STATUS_PATH_MAX];   /* "/" */
 	char tsa_path[STATUS_PATH_MAX];    /* "/tsa" */
 	char crl_list_path[STATUS_PATH_MAX]; /* "/crls.json" */

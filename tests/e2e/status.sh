@@ -36,6 +36,7 @@ name = status-1
 organization = Foureyes A CA
 country = NL
 crl_max_age_hours = 26
+nonce_rate = 1
 
 [issuer server]
 cert = $C/server.pem
@@ -215,6 +216,18 @@ curl -s -o /dev/null "$URL/server.crl"
 got="$(( $(stat ocsp.cached) - c0 )) $(( $(stat ocsp.malformed) - m0 )) $(( $(stat crl) - k0 )) $(( $(stat http.error) - e0 ))"
 check "GET /stats counts what was served: 3 pre-signed answers, 1 malformedRequest, 1 CRL, 1 HTTP error (a PUT) (got $got)" \
 	test "$got" = "3 1 1 1"
+
+# --- nonces past nonce_rate (1 a second here): the pre-signed answer -----
+n0=$(stat ocsp.nonce-ignored)
+for i in 1 2 3 4 5 6 7 8; do ocsp server -cert c2.pem >burst$i.out; done
+check "8 requests with a nonce in a burst: all good and verified" bash -c \
+	"test \$(cat burst*.out | grep -c 'Response verify OK') -eq 8 &&
+	 test \$(cat burst*.out | grep -c 'c2.pem: good') -eq 8"
+ign=$(cat burst*.out | grep -c 'WARNING: no nonce in response')
+check "past the rate, the nonce is not echoed: the pre-signed response ($ign of 8)" \
+	test "$ign" -ge 4
+check "GET /stats counts them as ocsp.nonce-ignored" \
+	test "$(( $(stat ocsp.nonce-ignored) - n0 ))" -eq "$ign"
 
 # --- connections spread over the serving threads (docs/status.md) --------
 # 30 keep-alive connections from one process pinned to one CPU: steering by
