@@ -376,10 +376,12 @@ struct recover {
 };
 
 /* The certificate in an issued record's der=, if it is the one its sha256=
- * names; NULL if the record has none (written before it carried them) or
- * it does not match. */
+ * names, parsed, and its bytes as logged in *der (fe_malloc), *derlen;
+ * NULL if the record has none (written before it carried them) or it does
+ * not match. */
 static X509 *
-record_cert(const char *payload, const char *fp)
+record_cert(const char *payload, const char *fp, uint8_t **der,
+    size_t *derlen)
 {
 	const char *q = strstr(payload, " der="), *end;
 	unsigned char *raw;
@@ -406,7 +408,6 @@ record_cert(const char *payload, const char *fp)
 			x = NULL;
 		}
 	}
-	free(raw);
 	if (x != NULL) {
 		cert_fingerprint(x, got);
 		if (strcmp(got, fp) != 0) {
@@ -414,6 +415,12 @@ record_cert(const char *payload, const char *fp)
 			x = NULL;
 		}
 	}
+	if (x == NULL) {
+		free(raw);
+		return NULL;
+	}
+	*der = raw;
+	*derlen = (size_t)len;
 	return x;
 }
 
@@ -428,11 +435,12 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 	char digest[65], profile[64], fp[65], nbs[FE_TIME_STR], nas[FE_TIME_STR];
 	char part[16], subject[512], *endp;
 	struct db_outcome o;
-	unsigned char *der = NULL;
+	uint8_t *der;
+	size_t derlen;
 	int64_t nb, na;
 	unsigned long crl_part;
 	X509 *x;
-	int n, rc;
+	int rc;
 
 	if (!payload_field(p, "digest", digest, sizeof(digest)) ||
 	    !payload_field(p, "profile", profile, sizeof(profile)) ||
@@ -453,17 +461,15 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 	}
 	if (rc != FE_ENOENT)
 		return -1;
-	if ((x = record_cert(p, fp)) == NULL)
+	if ((x = record_cert(p, fp, &der, &derlen)) == NULL)
 		return 0;
 	(void)X509_NAME_oneline(X509_get_subject_name(x), subject,
 	    (int)sizeof(subject));
-	n = i2d_X509(x, &der);
-	rc = n > 0 ? signerdb_record_issued(rv->e->db, id, digest, profile,
-	    issuer, serial, nb, na, subject, fp, der, (size_t)n,
+	rc = signerdb_record_issued(rv->e->db, id, digest, profile, issuer,
+	    serial, nb, na, subject, fp, der, derlen,
 	    (X509_get_extension_flags(x) & EXFLAG_CA) != 0, (uint32_t)crl_part,
-	    rv->err) : fe_err_code(rv->err, FE_ECRYPTO, "log record %llu: "
-	    "cannot encode its certificate", (unsigned long long)r->seq);
-	OPENSSL_free(der);
+	    rv->err);
+	free(der);
 	X509_free(x);
 	return rc == 0 ? 1 : -1;
 }

@@ -367,7 +367,6 @@ signerdb_rollback(struct signerdb *d)
 	d->nseen = 0;
 	if (!sqlite3_get_autocommit(d->db))
 		(void)sqlite3_step(stmt(d, S_ROLLBACK));
-	sqlite3_reset(d->st[S_ROLLBACK]);
 	sync_full_again(d);
 }
 
