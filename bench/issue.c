@@ -10,12 +10,19 @@
  * BATCH, each started while the one before is made durable
  * (engine_sign_start, as fe-signer serve does when requests queue).  Every
  * batch is durable before its results are read: one fdatasync of the
- * request log and one SQLite commit (synchronous=FULL) per batch.
+ * request log and one SQLite commit per batch (synchronous=NORMAL: the
+ * log holds every certificate, and the engine stores again at its next
+ * start any that the store lost).
  * One batch is run first, untimed, to warm up the caches and the store.
  * The timed run starts with the store's WAL checkpointed and ends with a
  * checkpoint of its own (final_checkpoint_seconds, counted in the rate):
  * the store checkpoints every 10,000 WAL pages, more than a run of 5,000
  * writes, and the copy it defers is part of the work.
+ *
+ * BENCH_BREAKDOWN=0 leaves out the breakdown below; BENCH_PERF_CTL=FIFO
+ * writes "enable" and "disable" to the control FIFO of `perf record
+ * --control=fifo:FIFO -D -1` around the timed run, so that a profile
+ * holds it alone.
  *
  * HEADER lines replace the default names and validity (a TLS server
  * certificate for bench.example.org, 90 days).
@@ -75,6 +82,26 @@ clock_s(clockid_t id)
 	if (clock_gettime(id, &ts) != 0)
 		fe_fatal("clock_gettime: %s", strerror(errno));
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * With BENCH_PERF_CTL naming the control FIFO of `perf record
+ * --control=fifo:FIFO -D -1`, only the timed run is recorded: "enable"
+ * is written to it before and "disable" after.
+ */
+static void
+perf_ctl(const char *cmd)
+{
+	const char *path = getenv("BENCH_PERF_CTL");
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		fe_fatal("%s: %s", path, strerror(errno));
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		fe_fatal("%s: cannot write", path);
+	(void)close(fd);
 }
 
 static double
@@ -485,6 +512,7 @@ main(int argc, char **argv)
 	 * copied into the database: checkpoints it deferred are counted. */
 	if (engine_checkpoint(e, &err) != 0)
 		fe_fatal("%s", err.msg);
+	perf_ctl("enable\n");
 	c0 = cpu_s();
 	sched_s(&r0, &w0);
 	t0 = now_s();
@@ -496,6 +524,7 @@ main(int argc, char **argv)
 	ck = t0 + el - ck;
 	sched_s(&r1, &w1);
 	cpu = cpu_s() - c0;
+	perf_ctl("disable\n");
 	if (rc != 0)
 		return 1;
 	/*

@@ -9,11 +9,15 @@
  * Order of a batch: parse and check every request, sign what may be signed,
  * append every outcome to the request log (an issuance with its
  * certificate) and start the disk on it, insert every outcome into the
- * store inside one transaction, fdatasync the log once, commit the store
- * without waiting for the disk, and only then hand results back.  A crash
- * before the log sync loses nothing that was handed out; after it the log
- * holds every certificate, and the next start stores again any the store
- * lost (recover()).
+ * store's open transaction, fdatasync the log once, and only then hand
+ * results back.  The store commits without waiting for the disk, every
+ * STORE_FLIGHTS batches while batches follow each other and as soon as the
+ * engine is idle or asked for anything else (settle()).  A crash before
+ * the log sync loses nothing that was handed out; after it the log holds
+ * every certificate, and the next start stores again any the store lost
+ * (recover()).  A store or log failure while the open transaction holds
+ * batches already answered rolls them back: the engine then refuses
+ * everything until it is started again and recover() stores them.
  *
  * Batches overlap (engine_sign_start): the store, log and syncs of one
  * batch run in a thread of their own ("the durable half") while the next
@@ -67,9 +71,19 @@
  */
 #define DURABLE_NICE (-10)
 #define SERIAL_POOL 64
+/*
+ * Batches whose outcomes one store transaction holds while batches follow
+ * each other.  A commit writes every page its transaction changed to the
+ * WAL, and serials are random, so each batch of 64 changes about 50 pages
+ * of the serial index however few certificates it adds: committing every
+ * fourth batch writes those pages once instead of four times (3 % of the
+ * engine's time on one core, P-256, bench/issue.c; eight did no better).
+ */
+#define STORE_FLIGHTS 4
 
 struct flight;
 static int flight_land(struct engine *e);
+static int settle(struct engine *e, struct fe_err *err);
 static void flight_free(struct flight *fl);
 
 struct engine {
@@ -104,6 +118,12 @@ struct engine {
 	                                   was in flight */
 	struct engine_link link;
 	struct issue_cache *tmpl;       /* certificate templates (issue.h) */
+	/* Batches in the store's open transaction (0: none open), and why
+	 * the store lost batches already answered (empty: it did not).  The
+	 * durable half owns both while a flight is in the air. */
+	unsigned store_open;
+	char store_lost[FE_ERR_MAX];
+	atomic_bool lost;               /* store_lost is set (and final) */
 	uint8_t pool[SERIAL_POOL][SERIAL_MAX];   /* see next_serial() */
 	size_t pool_used;
 };
@@ -686,7 +706,7 @@ engine_close(struct engine *e)
 
 	if (e == NULL)
 		return;
-	(void)flight_land(e);
+	(void)settle(e, NULL);   /* a failed commit: recover() at next open */
 	if (e->dthread) {
 		pthread_mutex_lock(&e->dmu);
 		e->dquit = true;
@@ -990,6 +1010,10 @@ prepare(struct engine *e, const uint8_t *p, size_t len, struct flight *nf,
 	hex_encode(w->req->digest, 32, w->digest);
 	fe_snprintf(res->id, sizeof(res->id), "%s", w->req->id);
 	memcpy(nf->ids[idx], res->id, sizeof(nf->ids[idx]));
+	if (atomic_load(&e->lost)) {
+		refuse(res, SIGN_FAILED, e->store_lost);
+		return;
+	}
 	if ((w->dup_of = sset_find(&nf->idset, nf->ids[idx])) >= 0)
 		return;
 	sset_add(&nf->idset, nf->ids[idx], (long)idx);
@@ -1212,15 +1236,73 @@ fail_flight(struct flight *fl, const char *msg)
 }
 
 /*
+ * The store's open transaction is given up: rolled back.  If it held
+ * batches already answered (answered > 0), their certificates are out of
+ * the store until the engine is started again (recover() stores them from
+ * the log), and nothing more is signed, revoked or listed until then.
+ */
+static void
+store_fail(struct engine *e, unsigned answered, const char *why)
+{
+	signerdb_rollback(e->db);
+	if (answered > 0 && e->store_lost[0] == '\0')
+		(void)fe_snprintf_ok(e->store_lost, sizeof(e->store_lost),
+		    "the signer's store lost %u batches of outcomes already "
+		    "answered (%s); restart fe-signer: it stores them again "
+		    "from its request log", answered, why);
+	if (e->store_lost[0] != '\0')
+		atomic_store(&e->lost, true);
+	e->store_open = 0;
+}
+
+/* Commit the store's open transaction, of which answered batches were
+ * answered already (store_fail on failure). */
+static int
+store_commit(struct engine *e, unsigned answered, struct fe_err *err)
+{
+	int rc;
+
+	if (e->store_open == 0)
+		return 0;
+	if ((rc = signerdb_commit(e->db, err)) != 0) {
+		store_fail(e, answered, err->msg);
+		return rc;
+	}
+	e->store_open = 0;
+	return 0;
+}
+
+/*
+ * No batch in the air and the store's transaction committed: what every
+ * other use of the store, and the end of a run of batches, starts with.
+ * Non-zero if the store lost outcomes already answered (store_fail).
+ */
+static int
+settle(struct engine *e, struct fe_err *err)
+{
+	struct fe_err lerr;
+
+	(void)flight_land(e);
+	if (err == NULL)
+		err = &lerr;
+	if (e->store_lost[0] == '\0')
+		(void)store_commit(e, e->store_open, err);
+	if (e->store_lost[0] != '\0')
+		return fe_err_code(err, FE_EDB, "%s", e->store_lost);
+	return 0;
+}
+
+/*
  * The durable half of a batch: append every outcome to the log and start
- * the disk on it, store every outcome in one transaction meanwhile, then
- * the log sync (which finds the records mostly written) and the commit.
- * A failure after the log's records were written (store or commit) leaves
- * "issued" records whose certificates are neither stored nor handed out:
- * when the engine next opens, recover() stores them (a retry then gets
- * them), or voids them if their ids were answered afresh meanwhile.  Runs
- * in a thread of its own while the next batch is checked and signed;
- * touches only e->db, e->log and the flight's own w and res.
+ * the disk on it, insert every outcome into the store's open transaction
+ * meanwhile, then the log sync (which finds the records mostly written);
+ * every STORE_FLIGHTS batches, the commit.  A failure after the log's
+ * records were written leaves "issued" records whose certificates are
+ * neither stored nor handed out: when the engine next opens, recover()
+ * stores them (a retry then gets them), or voids them if their ids were
+ * answered afresh meanwhile.  Runs in a thread of its own while the next
+ * batch is checked and signed; touches only e->db, e->log, e->store_open,
+ * e->store_lost and the flight's own w and res.
  */
 static void
 durable(struct flight *fl)
@@ -1231,6 +1313,7 @@ durable(struct flight *fl)
 	size_t i, n = fl->n;
 	struct fe_err err;
 	struct buf pl;
+	bool lost = atomic_load(&e->lost);
 	int rc = 0;
 
 	buf_init(&pl, CLOG_MAX_PAYLOAD);
@@ -1253,6 +1336,8 @@ durable(struct flight *fl)
 			memcpy(res[i].der, src->der, src->derlen);
 		}
 	}
+	if (lost)                       /* signed before the loss was known */
+		fail_flight(fl, e->store_lost);
 	for (i = 0; i < n; i++) {
 		log_payload(&pl, &w[i], &res[i]);
 		if ((rc = clog_append_nosync(e->log, "sign", pl.p, pl.len,
@@ -1265,14 +1350,24 @@ durable(struct flight *fl)
 		fail_flight(fl, err.msg);
 		goto out;
 	}
+	for (i = lost ? n : 0; i < n && (!w[i].store || w[i].dup_of >= 0);
+	    i++)
+		;
+	if (i == n) {                   /* nothing to store */
+		if ((rc = clog_sync(e->log, &err)) != 0)
+			fail_flight(fl, err.msg);
+		else if (lost)
+			rc = FE_EDB;
+		goto out;
+	}
 	/* the log, synced below, holds every outcome this transaction
 	 * stores in full: its commit need not wait for the disk (recover()) */
-	if (signerdb_begin_nosync(e->db, &err) != 0) {
+	if (e->store_open == 0 && signerdb_begin_nosync(e->db, &err) != 0) {
 		fail_flight(fl, err.msg);
 		rc = FE_EDB;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		if (!w[i].store || w[i].dup_of >= 0)
 			continue;
 		if (res[i].status == SIGN_ISSUED)
@@ -1285,21 +1380,19 @@ durable(struct flight *fl)
 			rc = signerdb_record_refused(e->db, w[i].req->id,
 			    w[i].digest, res[i].reason, &err);
 		if (rc != 0) {
-			signerdb_rollback(e->db);
+			store_fail(e, e->store_open, err.msg);
 			fail_flight(fl, err.msg);
 			goto out;
 		}
 	}
 	if ((rc = clog_sync(e->log, &err)) != 0) {
-		signerdb_rollback(e->db);
+		store_fail(e, e->store_open, err.msg);
 		fail_flight(fl, err.msg);
 		goto out;
 	}
-	if ((rc = signerdb_commit(e->db, &err)) != 0) {
-		signerdb_rollback(e->db);
+	if (++e->store_open >= STORE_FLIGHTS &&
+	    (rc = store_commit(e, e->store_open - 1, &err)) != 0)
 		fail_flight(fl, err.msg);
-		goto out;
-	}
 out:
 	for (i = 0; i < n; i++)
 		request_free(w[i].req);
@@ -1437,7 +1530,9 @@ engine_sign_start(struct engine *e, const uint8_t *const *reqs,
 int
 engine_sign_finish(struct engine *e)
 {
-	return flight_land(e);
+	int rc = flight_land(e), src = settle(e, NULL);
+
+	return rc != 0 ? rc : src;
 }
 
 bool
@@ -1449,7 +1544,10 @@ engine_sign_busy(struct engine *e)
 int
 engine_checkpoint(struct engine *e, struct fe_err *err)
 {
-	(void)flight_land(e);
+	int rc;
+
+	if ((rc = settle(e, err)) != 0)
+		return rc;
 	return signerdb_checkpoint(e->db, err);
 }
 
@@ -1459,7 +1557,7 @@ engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
 {
 	(void)flight_land(e);
 	(void)engine_sign_start(e, reqs, lens, n, res);
-	return flight_land(e);
+	return engine_sign_finish(e);
 }
 
 int
@@ -1495,7 +1593,8 @@ engine_revoke(struct engine *e, const char *serial, int reason,
 	int64_t not_after, now = fe_now_sec();
 	struct buf note;
 
-	(void)flight_land(e);
+	if ((rc = settle(e, err)) != 0)
+		return rc;
 	/* Canonical form: lower-case hex without leading zeros. */
 	if (serial_parse_hex(serial, sb, &slen) != 0)
 		return fe_err_set(err, "serial '%s' is not 1 to 40 hex digits",
@@ -1651,7 +1750,8 @@ engine_crl(struct engine *e, const char *label, struct engine_crls *out,
 	int rc;
 	struct buf note;
 
-	(void)flight_land(e);
+	if ((rc = settle(e, err)) != 0)
+		return rc;
 	if (iss == NULL)
 		return fe_err_code(err, FE_ENOENT, "no CA '%s' in the "
 		    "hierarchy", label);
@@ -1719,7 +1819,10 @@ fail:
 int
 engine_next_session(struct engine *e, uint32_t *out, struct fe_err *err)
 {
-	(void)flight_land(e);
+	int rc;
+
+	if ((rc = settle(e, err)) != 0)
+		return rc;
 	return signerdb_next_session(e->db, out, err);
 }
 
@@ -1740,7 +1843,7 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	int64_t certs = 0, revoked = 0;
 	unsigned long long freeb = 0;
 
-	(void)flight_land(e);
+	(void)settle(e, NULL);          /* a loss is reported below */
 	if (e->dthread)
 		fe_snprintf(nice, sizeof(nice), "%d", atomic_load(&e->dnice));
 	if (signerdb_counts(e->db, &certs, &revoked, err) != 0)
@@ -1753,11 +1856,12 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	if (buf_printf(out, "keys: %s\ntime: %s\nfree_bytes: %llu\n"
 	    "log_seq: %llu\nlog_head: %s\ncerts: %lld\nrevoked: %lld\n"
 	    "sign_batches: %llu\nsign_batches_overlapped: %llu\n"
-	    "sign_durable_nice: %s\n",
+	    "sign_durable_nice: %s\nstore: %s\n",
 	    e->unlocked ? "unlocked" : "locked", t, freeb,
 	    (unsigned long long)clog_seq(e->log), hx, (long long)certs,
 	    (long long)revoked, (unsigned long long)e->batches,
-	    (unsigned long long)e->overlapped, nice) != 0)
+	    (unsigned long long)e->overlapped, nice,
+	    e->store_lost[0] ? e->store_lost : "ok") != 0)
 		return fe_err_set(err, "status text too long");
 	return 0;
 }

@@ -65,8 +65,8 @@ void sign_result_clear(struct sign_result *r);
 /* Sign one request (durable before return). */
 int engine_sign(struct engine *e, const uint8_t *req, size_t len,
     struct sign_result *res);
-/* Sign n requests with one log sync and one database commit (group
- * commit).  Results are returned only after both. */
+/* Sign n requests with one log sync and one store commit (group commit).
+ * Results are returned only after both. */
 int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res);
 /*
@@ -78,8 +78,11 @@ int engine_sign_batch(struct engine *e, const uint8_t *const *reqs,
  * belongs to the engine until the next engine_sign_start or
  * engine_sign_finish returns; only then is it final and may be read.
  * Both return the landed batch's status (0, or the error that failed it
- * as a whole; each result says so too).  Every other engine call lands
- * the batch in flight first.
+ * as a whole; each result says so too).  While batches follow each other
+ * the store commits every fourth; engine_sign_finish, and every other
+ * engine call, lands the batch in flight and commits the store first.
+ * After the store has lost batches already answered (a failed commit),
+ * every request fails with the reason until the engine is opened again.
  */
 int engine_sign_start(struct engine *e, const uint8_t *const *reqs,
     const size_t *lens, size_t n, struct sign_result *res);

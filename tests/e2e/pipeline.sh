@@ -95,6 +95,50 @@ check "a second process replays every issued id from the store" bash -c "
 		cmp -s out/\$i.pem out2/\$i.pem || exit 1
 	done"
 
+# The store commits every fourth batch while batches follow each other, and
+# whenever the engine goes idle: 7 requests in batches of 3 are 3 batches,
+# committed only then.
+mkdir -p out4
+for i in $(seq 1 7); do req s-$i a.csr >s$i.req; done
+S=$(for i in $(seq 1 7); do printf 's%s.req ' $i; done)
+before=$(sqlite3 A/signer.db "select count(*) from request")
+check "idle after 3 batches: another connection sees all 7 outcomes stored" bash -c "
+	signbatch --stored A/signer.db A/signer.ini $SH 3 out4 $S >res4.txt 2>res4.err &&
+	test \$(grep -c ' issued 0 ' res4.txt) -eq 7 &&
+	grep -qx 'stored $((before + 7))' res4.err"
+
+# The store fails to commit: every descriptor on its WAL is broken before
+# batch 3 of 6, so the commit at the end of batch 3 (the fourth of its
+# transaction) cannot write.  Batches 0-2 were answered already: the store
+# has lost them, and the engine refuses everything until it is started
+# again, when recover() stores them from the log.
+mkdir -p out5 out6
+for i in $(seq 1 18); do req f-$i a.csr >f$i.req; done
+F=$(for i in $(seq 1 18); do printf 'f%s.req ' $i; done)
+signbatch --break 3 A/signer.ini $SH 3 out5 $F >res5.txt 2>res5.err
+g() { awk -v i="$1" -v c="$2" '$1 == i { print $c }' res5.txt; }
+check "store failure: the 9 requests of batches 0-2 were answered, issued" bash -c "
+	test \$(wc -l <res5.txt) -eq 18 &&
+	test \$(awk '\$1 < 9 && \$2 == \"issued\"' res5.txt | wc -l) -eq 9"
+check "the batch whose commit failed: failed, names the commit" bash -c "
+	test \$(awk '\$1 >= 9 && \$1 < 12 && \$2 == \"failed\"' res5.txt |
+	    grep -c 'signer.db: commit: ') -eq 3"
+check "every later request: failed, says the store lost 3 batches, restart" bash -c "
+	test \$(awk '\$1 >= 12 && \$2 == \"failed\"' res5.txt | grep -c \
+	    \"the signer's store lost 3 batches of outcomes already answered (.*); restart fe-signer\") -eq 6"
+check "meanwhile the store holds none of them" \
+	test "$(sqlite3 A/signer.db "select count(*) from request where id like 'f-%'")" -eq 0
+check "the next start stores the 12 issued from the log (sign.restored)" bash -c "
+	fe-signer -c A/signer.ini status >/dev/null &&
+	test \$(sqlite3 A/signer.db \"select count(*) from cert where request_id like 'f-%'\") -eq 12 &&
+	test \$(grep -P '\\tsign\\.restored\\t' A/signer-requests.log | grep -c 'id=f-') -eq 12"
+check "a retry: the 9 answered get their certificates, the rest are decided" bash -c "
+	signbatch A/signer.ini $SH 3 out6 $F >res6.txt &&
+	test \$(awk '\$1 < 12 && \$2 == \"issued\" && \$3 == 1' res6.txt | wc -l) -eq 12 &&
+	test \$(awk '\$1 >= 12 && \$2 == \"issued\" && \$3 == 0' res6.txt | wc -l) -eq 6 &&
+	for i in \$(seq 0 8); do cmp -s out5/\$i.pem out6/\$i.pem || exit 1; done"
+check "the request log verifies after the failure" fe log verify A/signer-requests.log
+
 # Killed in the middle of a run: whatever the moment, every certificate
 # the log calls issued is in the store or voided on the next start, and
 # every certificate in the store is in the log.

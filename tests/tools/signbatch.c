@@ -1,7 +1,8 @@
 /*
  * signbatch.c - drives the engine's overlapping batches for tests.
  *
- *   signbatch [--hold K STORE] CONFIG SHARE1 SHARE2 BATCH OUTDIR REQUEST...
+ *   signbatch [--hold K STORE | --break K | --stored STORE] CONFIG SHARE1
+ *       SHARE2 BATCH OUTDIR REQUEST...
  *
  * Opens and unlocks the signer engine, then runs the request files through
  * engine_sign_start in batches of BATCH, in order, each batch started while
@@ -20,12 +21,25 @@
  * another thread, so that batch K's durable half cannot commit until then:
  * batch K+1 is then certainly checked while K is in flight, whatever the
  * machine's speed (the checks must answer from memory, not the store).
+ *
+ * --break K: just before batch K starts, every descriptor the process has
+ * on the store's WAL (signer.db-wal) is pointed at /dev/null opened
+ * read-only, so that the store's next commit fails to write (EBADF) as it
+ * would on a failing disk.
+ *
+ * --stored STORE: once the last batch has landed (engine_sign_finish) and
+ * before the engine is closed, prints "stored N" on stderr: the requests
+ * STORE holds, counted on a connection of our own (what another process
+ * sees of the store while the engine is idle).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -63,6 +77,62 @@ hold_store(const char *path, sqlite3 **db, pthread_t *t)
 		return 1;
 	}
 	return pthread_create(t, NULL, release_later, *db) != 0;
+}
+
+/* Point every descriptor on a file named *-wal at /dev/null, read-only;
+ * how many were. */
+static int
+break_wal(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	char target[4096], *end;
+	ssize_t n;
+	long fd;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), k = 0;
+
+	if (d == NULL || null < 0)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		fd = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end != '\0' || fd == dirfd(d) ||
+		    fd == null)
+			continue;
+		if ((n = readlinkat(dirfd(d), de->d_name, target,
+		    sizeof(target) - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		if (n > 4 && strcmp(target + n - 4, "-wal") == 0 &&
+		    dup3(null, (int)fd, O_CLOEXEC) == fd)
+			k++;
+	}
+	closedir(d);
+	close(null);
+	return k;
+}
+
+/* "stored N" on stderr: the rows of STORE's request table. */
+static int
+print_stored(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int rc = 1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+	    "request", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		fprintf(stderr, "stored %lld\n",
+		    (long long)sqlite3_column_int64(st, 0));
+		rc = 0;
+	} else {
+		fprintf(stderr, "signbatch: cannot count %s: %s\n", path,
+		    sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }
 
 static const char *
@@ -118,12 +188,25 @@ main(int argc, char **argv)
 	uint8_t **reqs;
 	size_t *lens, n, batch, i, k, m, prev_i = 0, prev_m = 0;
 	int cur = 0, have_prev = 0, rc = 0;
-	long hold = -1;
+	long hold = -1, brk = -1;
 	sqlite3 *hdb = NULL;
 	pthread_t holder;
-	char *end, *store = NULL;
+	char *end, *store = NULL, *stored = NULL;
 
-	if (argc > 3 && strcmp(argv[1], "--hold") == 0) {
+	if (argc > 2 && strcmp(argv[1], "--break") == 0) {
+		brk = strtol(argv[2], &end, 10);
+		if (*end != '\0' || brk < 0) {
+			fprintf(stderr, "signbatch: --break wants a batch "
+			    "number\n");
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
+	} else if (argc > 2 && strcmp(argv[1], "--stored") == 0) {
+		stored = argv[2];
+		argv += 2;
+		argc -= 2;
+	} else if (argc > 3 && strcmp(argv[1], "--hold") == 0) {
 		hold = strtol(argv[2], &end, 10);
 		if (*end != '\0' || hold < 0) {
 			fprintf(stderr, "signbatch: --hold wants a batch "
@@ -135,8 +218,9 @@ main(int argc, char **argv)
 		argc -= 3;
 	}
 	if (argc < 7) {
-		fprintf(stderr, "usage: signbatch [--hold K STORE] CONFIG SHARE1 "
-		    "SHARE2 BATCH OUTDIR REQUEST...\n");
+		fprintf(stderr, "usage: signbatch [--hold K STORE | --break K | "
+		    "--stored STORE] CONFIG SHARE1 SHARE2 BATCH OUTDIR "
+		    "REQUEST...\n");
 		return 2;
 	}
 	batch = strtoul(argv[4], &end, 10);
@@ -172,6 +256,10 @@ main(int argc, char **argv)
 			if (hold_store(store, &hdb, &holder) != 0)
 				return 1;
 		}
+		if (brk >= 0 && (size_t)brk == i / batch && break_wal() < 1) {
+			fprintf(stderr, "signbatch: no WAL to break\n");
+			return 1;
+		}
 		(void)engine_sign_start(e, (const uint8_t *const *)&reqs[i],
 		    &lens[i], m, res[cur]);
 		/* not needed once started (engine.h): ASan would see a use */
@@ -189,6 +277,8 @@ main(int argc, char **argv)
 	(void)engine_sign_finish(e);
 	if (have_prev)
 		rc |= report(res[!cur], prev_m, prev_i, argv[5]);
+	if (stored != NULL)
+		rc |= print_stored(stored);
 	engine_close(e);
 	if (hdb != NULL) {
 		pthread_join(holder, NULL);
