@@ -57,31 +57,85 @@ fe_random(void *p, size_t n)
 		fe_fatal("RAND_priv_bytes failed: no randomness");
 }
 
+/*
+ * Days since 1970-01-01 to a date: the days are counted from 0000-03-01 in
+ * 400-year eras of 146,097 days, so that the leap day ends each year of
+ * the count (years from March; January and February belong to the next).
+ */
+void
+fe_utc(int64_t t, struct fe_utc *out)
+{
+	int64_t days = t / 86400, secs = t % 86400, z, era;
+	unsigned doe, yoe, doy, mp;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	z = days + 719468;              /* days from 0000-03-01 */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);                /* 0 to 146096 */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);    /* from March 1 */
+	mp = (5 * doy + 2) / 153;                          /* March is 0 */
+	out->mday = doy - (153 * mp + 2) / 5 + 1;
+	out->mon = mp < 10 ? mp + 3 : mp - 9;
+	out->year = (int64_t)yoe + era * 400 + (out->mon <= 2);
+	out->hour = (unsigned)(secs / 3600);
+	out->min = (unsigned)(secs / 60 % 60);
+	out->sec = (unsigned)(secs % 60);
+}
+
+/* v as n decimal digits at p (leading zeros). */
+static void
+put_dec(char *p, unsigned long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" at out (19 characters); -1 outside years 0-9999. */
+static int
+put_utc(int64_t t, char *out)
+{
+	struct fe_utc u;
+
+	fe_utc(t, &u);
+	if (u.year < 0 || u.year > 9999)
+		return -1;
+	put_dec(out, (unsigned long)u.year, 4);
+	out[4] = '-';
+	put_dec(out + 5, u.mon, 2);
+	out[7] = '-';
+	put_dec(out + 8, u.mday, 2);
+	out[10] = 'T';
+	put_dec(out + 11, u.hour, 2);
+	out[13] = ':';
+	put_dec(out + 14, u.min, 2);
+	out[16] = ':';
+	put_dec(out + 17, u.sec, 2);
+	return 0;
+}
+
 void
 fe_time_format(struct timespec ts, char out[FE_TIME_STR])
 {
-	struct tm tm;
-	time_t t = ts.tv_sec;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		fe_fatal("gmtime_r failed");
-	fe_snprintf(out, FE_TIME_STR, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000));
+	if (put_utc((int64_t)ts.tv_sec, out) != 0)
+		fe_fatal("time %lld is outside the years 0 to 9999",
+		    (long long)ts.tv_sec);
+	out[19] = '.';
+	put_dec(out + 20, (unsigned long)(ts.tv_nsec / 1000), 6);
+	memcpy(out + 26, "Z", 2);
 }
 
 int
 fe_time_format_sec(int64_t sec, char out[FE_TIME_STR])
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
-
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    tm.tm_year + 1900 < 0)
+	if (put_utc(sec, out) != 0)
 		return -1;
-	fe_snprintf(out, FE_TIME_STR, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	memcpy(out + 19, "Z", 2);
 	return 0;
 }
 

@@ -25,6 +25,19 @@ typedef int (*fe_random_fn)(void *p, size_t n);   /* 0 on success */
 void fe_seam_set_clock(fe_clock_fn fn);          /* NULL restores */
 void fe_seam_set_random(fe_random_fn fn);        /* NULL restores */
 
+/*
+ * The UTC calendar date and time of t seconds since the epoch (proleptic
+ * Gregorian, as gmtime_r gives it), by arithmetic alone: gmtime_r takes
+ * glibc's time-zone lock each call, and the signer formats three times
+ * for every certificate it logs.
+ */
+struct fe_utc {
+	int64_t year;
+	unsigned mon;                   /* 1 to 12 */
+	unsigned mday, hour, min, sec;
+};
+void fe_utc(int64_t t, struct fe_utc *out);
+
 /* RFC 3339 UTC with microseconds: "2026-11-22T21:58:00.123456Z". */
 #define FE_TIME_STR 32
 void fe_time_format(struct timespec ts, char out[FE_TIME_STR]);

@@ -985,30 +985,29 @@ static int
 put_time(struct buf *b, int64_t t, bool *bad)
 {
 	ASN1_TIME *at;
-	struct tm tm;
-	time_t tt = (time_t)t;
+	struct fe_utc u;
 	char s[15], *q = s;
-	int y;
+	unsigned y;
 
-	if (t < TIME_HAND_MIN || t > TIME_HAND_MAX ||
-	    gmtime_r(&tt, &tm) == NULL) {
-		if ((at = ASN1_TIME_set(NULL, tt)) == NULL)
+	if (t < TIME_HAND_MIN || t > TIME_HAND_MAX) {
+		if ((at = ASN1_TIME_set(NULL, (time_t)t)) == NULL)
 			return -1;
 		PUT_I2D(b, i2d_ASN1_TIME, at, bad);
 		ASN1_TIME_free(at);
 		return 0;
 	}
-	y = tm.tm_year + 1900;
+	fe_utc(t, &u);
+	y = (unsigned)u.year;
 	if (y < 1950 || y > 2049) {
-		digits2(q, (unsigned)(y / 100));
+		digits2(q, y / 100);
 		q += 2;
 	}
-	digits2(q, (unsigned)(y % 100));
-	digits2(q + 2, (unsigned)tm.tm_mon + 1);
-	digits2(q + 4, (unsigned)tm.tm_mday);
-	digits2(q + 6, (unsigned)tm.tm_hour);
-	digits2(q + 8, (unsigned)tm.tm_min);
-	digits2(q + 10, (unsigned)tm.tm_sec);
+	digits2(q, y % 100);
+	digits2(q + 2, u.mon);
+	digits2(q + 4, u.mday);
+	digits2(q + 6, u.hour);
+	digits2(q + 8, u.min);
+	digits2(q + 10, u.sec);
 	q[12] = 'Z';
 	q += 13;
 	put_hdr(b, q - s == 13 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME,

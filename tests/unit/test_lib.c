@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "lib/buf.h"
@@ -109,6 +110,66 @@ time_parse_rejects_bad_dates(void **state)
 	assert_int_equal(fe_time_parse("2026-13-01", &t), -1);
 	assert_int_equal(fe_time_parse("2026-01-01T24:00:00Z", &t), -1);
 	assert_int_equal(fe_time_parse("2026-01-01 00:00:00", &t), -1);
+}
+
+/* One second t: fe_utc against gmtime_r, the formats against strftime. */
+static void
+utc_matches_gmtime(int64_t t)
+{
+	struct fe_utc u;
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char want[64], got[FE_TIME_STR];
+	struct timespec ts = { .tv_sec = tt, .tv_nsec = 123456789 };
+
+	assert_non_null(gmtime_r(&tt, &tm));
+	fe_utc(t, &u);
+	if (u.year != tm.tm_year + 1900 || u.mon != (unsigned)tm.tm_mon + 1 ||
+	    u.mday != (unsigned)tm.tm_mday || u.hour != (unsigned)tm.tm_hour ||
+	    u.min != (unsigned)tm.tm_min || u.sec != (unsigned)tm.tm_sec)
+		fail_msg("fe_utc(%lld): %lld-%u-%u %u:%u:%u, gmtime_r says "
+		    "%d-%d-%d %d:%d:%d", (long long)t, (long long)u.year,
+		    u.mon, u.mday, u.hour, u.min, u.sec, tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		assert_int_equal(fe_time_format_sec(t, got), -1);
+		return;
+	}
+	assert_int_equal(fe_time_format_sec(t, got), 0);
+	/* %Y would not pad a year before 1000 to four digits */
+	snprintf(want, sizeof(want), "%04d", tm.tm_year + 1900);
+	strftime(want + 4, sizeof(want) - 4, "-%m-%dT%H:%M:%SZ", &tm);
+	assert_string_equal(got, want);
+	fe_time_format(ts, got);
+	want[19] = '\0';
+	assert_int_equal(strncmp(got, want, 19), 0);
+	assert_string_equal(got + 19, ".123456Z");
+}
+
+static void
+utc_by_arithmetic_is_gmtime(void **state)
+{
+	/* 0000-01-01, 1899-12-31 23:59:59, 1900-03-01 (not a leap year),
+	 * the epoch and the second before, 2000-02-29, 2024-02-29
+	 * 23:59:59, 2100-03-01, the last second of 9999 and the first
+	 * of 10000 */
+	static const int64_t edge[] = { -62167219200LL, -2208988801LL,
+	    -2203891200LL, -1, 0, 951782400LL, 1709251199LL, 4107542400LL,
+	    253402300799LL, 253402300800LL, -62167219201LL };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		utc_matches_gmtime(edge[i]);
+	for (i = 0; i < 200000; i++) {          /* years -100 to 10100 */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		utc_matches_gmtime(-65322000000LL +
+		    (int64_t)(x % 321930000000ULL));
+	}
 }
 
 static void
@@ -242,6 +303,7 @@ main(void)
 		cmocka_unit_test(rd_line_splits_and_caps),
 		cmocka_unit_test(hex_roundtrip_and_rejects),
 		cmocka_unit_test(time_parse_rejects_bad_dates),
+		cmocka_unit_test(utc_by_arithmetic_is_gmtime),
 		cmocka_unit_test(conf_typed_getters_name_bad_values),
 		cmocka_unit_test(conf_rejects_duplicates_unknown_and_garbage),
 		cmocka_unit_test(conf_rejects_long_lines),
