@@ -82,10 +82,11 @@ sql_migrate(sqlite3 *db, const char *path, const char *who,
 
 int
 sql_open(const char *path, const char *vfs, const char *who,
-    const char *const *migrations, size_t n, int busy_ms, sqlite3 **out,
-    struct fe_err *err)
+    const char *const *migrations, size_t n, int busy_ms, int page_size,
+    sqlite3 **out, struct fe_err *err)
 {
 	sqlite3 *db = NULL;
+	char pragma[64];
 	int rc;
 
 	*out = NULL;
@@ -97,6 +98,16 @@ sql_open(const char *path, const char *vfs, const char *who,
 		return rc;
 	}
 	sqlite3_busy_timeout(db, busy_ms);
+	/* taken only while the file is still empty, before WAL mode */
+	fe_snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %d",
+	    page_size);
+	if (page_size > 0 && sqlite3_exec(db, pragma, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		rc = fe_err_code(err, FE_EDB, "%s: setting the page size: %s",
+		    path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return rc;
+	}
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;", NULL, NULL,
 	    NULL) != SQLITE_OK) {

@@ -23,10 +23,12 @@ int sql_migrate(sqlite3 *db, const char *path, const char *who,
  * Open (creating) the store at path the way every store is opened: WAL,
  * synchronous FULL, foreign keys on, a busy timeout of busy_ms, and
  * migrated with sql_migrate; through SQLite VFS vfs (NULL: the default).
- * On failure *out is NULL and err says "PATH: what: SQLite's message".
+ * A store made here gets pages of page_size bytes (0: SQLite's default);
+ * one that exists keeps its own.  On failure *out is NULL and err says
+ * "PATH: what: SQLite's message".
  */
 int sql_open(const char *path, const char *vfs, const char *who,
-    const char *const *migrations, size_t n, int busy_ms, sqlite3 **out,
-    struct fe_err *err);
+    const char *const *migrations, size_t n, int busy_ms, int page_size,
+    sqlite3 **out, struct fe_err *err);
 
 #endif

@@ -410,7 +410,7 @@ statusdb_open(const char *path, struct statusdb **out, struct fe_err *err)
 
 	d->path = fe_strdup(path);
 	if (sql_open(path, NULL, "fe-status", migrations,
-	    sizeof(migrations) / sizeof(migrations[0]), 5000, &d->db,
+	    sizeof(migrations) / sizeof(migrations[0]), 5000, 0, &d->db,
 	    err) != 0)
 		goto fail;
 	for (i = 0; i < S__MAX; i++) {

@@ -144,7 +144,7 @@ int
 webdb_open(const char *path, sqlite3 **out, struct fe_err *err)
 {
 	return sql_open(path, NULL, "fe-web", migrations,
-	    sizeof(migrations) / sizeof(migrations[0]), 10000, out, err);
+	    sizeof(migrations) / sizeof(migrations[0]), 10000, 0, out, err);
 }
 
 void

@@ -44,7 +44,7 @@ open_at(const char *const *m, size_t n, struct fe_err *err, int *rc)
 {
 	sqlite3 *db = NULL;
 
-	*rc = sql_open(path, NULL, "fe-test", m, n, 1000, &db, err);
+	*rc = sql_open(path, NULL, "fe-test", m, n, 1000, 0, &db, err);
 	return db;
 }
 
@@ -343,8 +343,9 @@ certs_in_file_copy(void)
 	return v;
 }
 
-/* The signer's store checkpoints every 10,000 WAL pages, not SQLite's
- * 1,000, and signerdb_checkpoint() copies the WAL in at once. */
+/* The signer's store checkpoints every 40 MB of WAL (2,500 of its 16 kB
+ * pages), not after SQLite's 1,000 pages, and signerdb_checkpoint()
+ * copies the WAL in at once. */
 static void
 store_checkpoints_late_and_on_request(void **state)
 {
@@ -358,8 +359,8 @@ store_checkpoints_late_and_on_request(void **state)
 	assert_int_equal(signerdb_open(path, &d, &err), 0);
 	assert_int_equal(signerdb_checkpoint(d, &err), 0);
 	assert_int_equal(certs_in_file_copy(), 0);
-	/* 1,500 rows of 3 kB: about 1,600 WAL pages */
-	for (i = 0; i < 15; i++) {
+	/* 8,000 rows of 3 kB: about 1,600 WAL pages of 16 kB */
+	for (i = 0; i < 80; i++) {
 		assert_int_equal(signerdb_begin(d, &err), 0);
 		for (j = 0; j < 100; j++) {
 			snprintf(id, sizeof(id), "r%d", i * 100 + j);
@@ -373,8 +374,44 @@ store_checkpoints_late_and_on_request(void **state)
 	}
 	assert_int_equal(certs_in_file_copy(), 0);
 	assert_int_equal(signerdb_checkpoint(d, &err), 0);
-	assert_int_equal(certs_in_file_copy(), 1500);
+	assert_int_equal(certs_in_file_copy(), 8000);
 	signerdb_close(d);
+}
+
+/* A signer's store made now has 16 kB pages; one made before with 4 kB
+ * pages keeps them, and is migrated and written as ever. */
+static void
+store_pages_are_16k_when_new(void **state)
+{
+	struct signerdb *d;
+	struct fe_err err;
+	sqlite3 *db;
+	static const uint8_t der[100];
+
+	(void)state;
+	assert_int_equal(signerdb_open(path, &d, &err), 0);
+	signerdb_close(d);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(one_int(db, "PRAGMA page_size"), 16384);
+	sqlite3_close(db);
+	unlink_store(path);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; "
+	    "CREATE TABLE old (x); DROP TABLE old;", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(signerdb_open(path, &d, &err), 0);
+	assert_int_equal(signerdb_begin(d, &err), 0);
+	assert_int_equal(signerdb_record_issued(d, "r1", "d", "tls-server",
+	    "server", "1a", 0, 1, "CN=a", "fp", der, sizeof(der), 0, 0, &err),
+	    0);
+	assert_int_equal(signerdb_commit(d, &err), 0);
+	signerdb_close(d);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(one_int(db, "PRAGMA page_size"), 4096);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM cert"), 1);
+	sqlite3_close(db);
 }
 
 int
@@ -399,6 +436,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    store_checkpoints_late_and_on_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_pages_are_16k_when_new,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(store_counts_parts_and_issuers,
 		    setup, teardown),
 	};

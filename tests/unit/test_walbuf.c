@@ -92,7 +92,7 @@ commits_read_back(const char *sync)
 	int n = 0;
 
 	assert_int_equal(sql_open(path, walbuf_vfs(), "fe-test", schema, 1,
-	    1000, &w, &err), 0);
+	    1000, 0, &w, &err), 0);
 	assert_int_equal(sqlite3_exec(w, sync, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
