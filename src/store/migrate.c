@@ -99,8 +99,9 @@ sql_open(const char *path, const char *vfs, const char *who,
 	}
 	sqlite3_busy_timeout(db, busy_ms);
 	/* taken only while the file is still empty, before WAL mode */
-	fe_snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %d",
-	    page_size);
+	if (page_size > 0)
+		fe_snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %d",
+		    page_size);
 	if (page_size > 0 && sqlite3_exec(db, pragma, NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		rc = fe_err_code(err, FE_EDB, "%s: setting the page size: %s",

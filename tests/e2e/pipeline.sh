@@ -126,6 +126,8 @@ check "the batch whose commit failed: failed, names the commit" bash -c "
 check "every later request: failed, says the store lost 3 batches, restart" bash -c "
 	test \$(awk '\$1 >= 12 && \$2 == \"failed\"' res5.txt | grep -c \
 	    \"the signer's store lost 3 batches of outcomes already answered (.*); restart fe-signer\") -eq 6"
+check "a revocation in the same run is refused with the same reason" \
+	grep -q "^revoke: the signer's store lost 3 batches of outcomes already answered (.*); restart fe-signer" res5.err
 check "meanwhile the store holds none of them" \
 	test "$(sqlite3 A/signer.db "select count(*) from request where id like 'f-%'")" -eq 0
 check "the next start stores the 12 issued from the log (sign.restored)" bash -c "

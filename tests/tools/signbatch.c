@@ -25,7 +25,9 @@
  * --break K: just before batch K starts, every descriptor the process has
  * on the store's WAL (signer.db-wal) is pointed at /dev/null opened
  * read-only, so that the store's next commit fails to write (EBADF) as it
- * would on a failing disk.
+ * would on a failing disk.  Once every batch has landed, the first
+ * certificate issued is revoked (keyCompromise) and the outcome printed on
+ * stderr as "revoke: ok" or "revoke: REASON".
  *
  * --stored STORE: once the last batch has landed (engine_sign_finish) and
  * before the engine is closed, prints "stored N" on stderr: the requests
@@ -135,6 +137,9 @@ print_stored(const char *path)
 	return rc;
 }
 
+/* The serial of the first certificate report() printed ("": none yet). */
+static char first_serial[2 * SERIAL_MAX + 1];
+
 static const char *
 status_name(enum sign_status s)
 {
@@ -155,6 +160,9 @@ report(struct sign_result *res, size_t m, size_t first, const char *dir)
 		    r->replayed ? 1 : 0, r->issuer[0] ? r->issuer : "-",
 		    r->serial[0] ? r->serial : "-",
 		    r->reason[0] ? r->reason : "-");
+		if (r->status == SIGN_ISSUED && first_serial[0] == '\0')
+			snprintf(first_serial, sizeof(first_serial), "%s",
+			    r->serial);
 		if (r->status == SIGN_ISSUED) {
 			const unsigned char *q = r->der;
 			X509 *x = d2i_X509(NULL, &q, (long)r->derlen);
@@ -279,6 +287,9 @@ main(int argc, char **argv)
 		rc |= report(res[!cur], prev_m, prev_i, argv[5]);
 	if (stored != NULL)
 		rc |= print_stored(stored);
+	if (brk >= 0 && first_serial[0] != '\0')
+		fprintf(stderr, "revoke: %s\n", engine_revoke(e, first_serial,
+		    1, &err) == 0 ? "ok" : err.msg);
 	engine_close(e);
 	if (hdb != NULL) {
 		pthread_join(holder, NULL);
