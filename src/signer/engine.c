@@ -453,11 +453,11 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 {
 	const char *p = (const char *)r->payload;
 	char digest[65], profile[64], fp[65], nbs[FE_TIME_STR], nas[FE_TIME_STR];
-	char part[16], subject[512], *endp;
+	char part[16], subject[512], at[FE_TIME_STR], *endp;
 	struct db_outcome o;
 	uint8_t *der;
 	size_t derlen;
-	int64_t nb, na;
+	int64_t nb, na, when;
 	unsigned long crl_part;
 	X509 *x;
 	int rc;
@@ -472,6 +472,10 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 		return 0;
 	crl_part = strtoul(part, &endp, 10);
 	if (*endp != '\0' || crl_part > UINT32_MAX)
+		return 0;
+	/* the record's time, "YYYY-MM-DDTHH:MM:SS.ffffffZ", to the second */
+	fe_snprintf(at, sizeof(at), "%.19sZ", r->time);
+	if (fe_time_parse(at, &when) != 0)
 		return 0;
 	/* its request answered otherwise since: never handed out */
 	rc = signerdb_request_get(rv->e->db, id, &o, rv->err);
@@ -489,6 +493,9 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 	    serial, nb, na, subject, fp, der, derlen,
 	    (X509_get_extension_flags(x) & EXFLAG_CA) != 0, (uint32_t)crl_part,
 	    rv->err);
+	if (rc == 0)
+		rc = signerdb_issued_at(rv->e->db, id, issuer, serial, when,
+		    rv->err);
 	free(der);
 	X509_free(x);
 	return rc == 0 ? 1 : -1;

@@ -28,7 +28,7 @@ enum stmt {
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
 	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART,
 	S_CERT_KEYS, S_REQ_IDS, S_PART_ADD, S_ISSUER_SEEN, S_SYNC_NORMAL,
-	S_SYNC_FULL, S__MAX
+	S_SYNC_FULL, S_CERT_AT, S_REQ_AT, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -80,6 +80,10 @@ static const char *const sql[S__MAX] = {
 	/* for the next transaction (signerdb_begin_nosync) and back */
 	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	/* signerdb_issued_at */
+	[S_CERT_AT] = "UPDATE cert SET issued_at = ? WHERE issuer = ? AND "
+	    "serial = ?",
+	[S_REQ_AT] = "UPDATE request SET at = ? WHERE id = ?",
 };
 
 /* Schemas 4 and 5: part_count follows cert by triggers (schema 5 rebuilds
@@ -561,6 +565,25 @@ signerdb_record_issued(struct signerdb *d, const char *id,
 	sqlite3_bind_null(st, 6);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "storing request outcome");
+	return 0;
+}
+
+int
+signerdb_issued_at(struct signerdb *d, const char *id, const char *issuer,
+    const char *serial, int64_t at, struct fe_err *err)
+{
+	sqlite3_stmt *st = stmt(d, S_CERT_AT);
+
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1)
+		return dberr(d, err, "dating a stored certificate");
+	st = stmt(d, S_REQ_AT);
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1)
+		return dberr(d, err, "dating a stored request");
 	return 0;
 }
 

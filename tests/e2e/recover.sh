@@ -45,7 +45,9 @@ row r-1 >r1.row
 check "the stored certificate is the one handed out" bash -c \
 	"test \"\$(cut -d'|' -f9 r1.row)\" = \"\$(openssl x509 -in first.pem -outform DER | xxd -p -u | tr -d '\n')\""
 
-# The disk kept neither commit: the store as it was before them.
+# The disk kept neither commit: the store as it was before them.  (A
+# second later, so that a restore dated by its own clock would show.)
+sleep 1
 cp before.db A/signer.db && rm -f A/signer.db-wal A/signer.db-shm
 # ... and r-2 since answered otherwise, so that its record cannot be
 # given back (as when a failed batch's request was retried and refused).
@@ -59,6 +61,13 @@ check "the record says it came back from the log" \
 row r-1 >r1.again
 check "the same row as before the loss (certificate, validity, subject, part)" \
 	cmp r1.row r1.again
+logged=$(grep -P '\tsign\t' A/signer-requests.log | grep 'id=r-1 .*decision=issued' |
+	cut -f2 | cut -c1-19)
+check "its issue time is its record's ($logged), not the restore's" bash -c "
+	test -n '$logged' &&
+	test \"\$(sqlite3 A/signer.db \"select c.issued_at || ' ' || r.at from cert c
+	    join request r on r.id = c.request_id where c.request_id = 'r-1'\")\" = \
+	    \"\$(date -u -d '${logged}Z' +%s) \$(date -u -d '${logged}Z' +%s)\""
 check "r-1 is in a CRL part" test "$(cut -d'|' -f11 r1.row)" -ge 1
 check "the CRL part counts are r-0's and r-1's (r-2 stays lost)" \
 	test "$(parts)" = "server|2"
