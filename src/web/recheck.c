@@ -191,10 +191,12 @@ recheck_pass(struct web *w, unsigned *checked, unsigned *lapsed,
 	*checked = *lapsed = 0;
 	if (db == NULL)
 		return FE_EDB;
-	/* housekeeping on the same beat: sessions past their expiry are
-	 * never accepted again (api.c), so nothing keeps their rows */
+	/* housekeeping on the same beat: sessions and mailed tokens past
+	 * their expiry are never accepted again (api.c), so nothing keeps
+	 * their rows (what a token confirmed is in the event log) */
 	if ((rc = webdb_exec(db, err, "DELETE FROM session WHERE expires <= ?",
-	    "i", now)) < 0)
+	    "i", now)) < 0 || (rc = webdb_exec(db, err, "DELETE FROM token "
+	    "WHERE expires <= ?", "i", now)) < 0)
 		return rc;
 	rc = 0;
 	for (pass = 0; pass < 2 && rc == 0; pass++) {

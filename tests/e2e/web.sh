@@ -239,12 +239,16 @@ api GET "/api/requests/$MID/cert.pem" | sed '$d' >mbox.pem
 check "the signer's CRL lists it" crl_lists members mbox.pem
 check "an unknown API path is answered 404 naming it" \
 	api_is 404 'no such API: GET /api/nothing' GET /api/nothing
-# A session past its expiry is deleted by the next re-check pass (every
-# second here); the live one stays.
-sqlite3 web.db "INSERT INTO session SELECT randomblob(32), account, csrf, 1, 2 FROM session LIMIT 1"
-check "an expired session row is deleted by the re-check pass" bash -c \
-	"for i in \$(seq 50); do test \$(sqlite3 web.db 'select count(*) from session where expires <= 2') -eq 0 && exit 0; sleep 0.2; done; exit 1"
-check "... and the live session still answers" api_is 200 '"name"' GET /api/me
+# A session or a mailed token past its expiry is deleted by the next
+# re-check pass (every second here); the live ones stay.
+live_tokens=$(sqlite3 web.db "select count(*) from token where expires > unixepoch() + 60")
+sqlite3 web.db "INSERT INTO session SELECT randomblob(32), account, csrf, 1, 2 FROM session LIMIT 1;
+	INSERT INTO token SELECT randomblob(32), kind, account, ref, 1, 2, 0 FROM token LIMIT 1"
+check "an expired session row and token row are deleted by the re-check pass" bash -c \
+	"for i in \$(seq 50); do test \$(sqlite3 web.db 'select (select count(*) from session where expires <= 2) + (select count(*) from token where expires <= 2)') -eq 0 && exit 0; sleep 0.2; done; exit 1"
+check "... the live session still answers" api_is 200 '"name"' GET /api/me
+check "... and the $live_tokens tokens not yet expired stay" test "$live_tokens" -ge 1 -a \
+	"$(sqlite3 web.db "select count(*) from token where expires > unixepoch() + 60")" -eq "$live_tokens"
 check "logging out ends the session (200)" api_is 200 '"ok":true' POST /api/logout '{}'
 check "after it, the API answers 401: log in first" \
 	api_is 401 'not logged in (or the session ended)' GET /api/me
