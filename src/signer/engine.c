@@ -473,10 +473,11 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 	crl_part = strtoul(part, &endp, 10);
 	if (*endp != '\0' || crl_part > UINT32_MAX)
 		return 0;
-	/* the record's time, "YYYY-MM-DDTHH:MM:SS.ffffffZ", to the second */
+	/* the record's time, "YYYY-MM-DDTHH:MM:SS.ffffffZ", to the second
+	 * as clog_append_nosync writes it (now, should it not parse) */
 	fe_snprintf(at, sizeof(at), "%.19sZ", r->time);
 	if (fe_time_parse(at, &when) != 0)
-		return 0;
+		when = fe_now_sec();
 	/* its request answered otherwise since: never handed out */
 	rc = signerdb_request_get(rv->e->db, id, &o, rv->err);
 	if (rc == 0) {
