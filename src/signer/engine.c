@@ -122,8 +122,8 @@ struct engine {
 	 * the store lost batches already answered (empty: it did not).  The
 	 * durable half owns both while a flight is in the air. */
 	unsigned store_open;
-	char store_lost[FE_ERR_MAX];
-	atomic_bool lost;               /* store_lost is set (and final) */
+	char store_lost[FE_ERR_MAX];    /* written once, before lost */
+	atomic_bool lost;
 	uint8_t pool[SERIAL_POOL][SERIAL_MAX];   /* see next_serial() */
 	size_t pool_used;
 };
@@ -493,10 +493,7 @@ restore(struct recover *rv, const struct clog_rec *r, const char *id,
 	rc = signerdb_record_issued(rv->e->db, id, digest, profile, issuer,
 	    serial, nb, na, subject, fp, der, derlen,
 	    (X509_get_extension_flags(x) & EXFLAG_CA) != 0, (uint32_t)crl_part,
-	    rv->err);
-	if (rc == 0)
-		rc = signerdb_issued_at(rv->e->db, id, issuer, serial, when,
-		    rv->err);
+	    when, rv->err);
 	free(der);
 	X509_free(x);
 	return rc == 0 ? 1 : -1;
@@ -1253,13 +1250,13 @@ static void
 store_fail(struct engine *e, unsigned answered, const char *why)
 {
 	signerdb_rollback(e->db);
-	if (answered > 0 && e->store_lost[0] == '\0')
+	if (answered > 0 && !atomic_load(&e->lost)) {
 		(void)fe_snprintf_ok(e->store_lost, sizeof(e->store_lost),
 		    "the signer's store lost %u batches of outcomes already "
 		    "answered (%s); restart fe-signer: it stores them again "
 		    "from its request log", answered, why);
-	if (e->store_lost[0] != '\0')
 		atomic_store(&e->lost, true);
+	}
 	e->store_open = 0;
 }
 
@@ -1293,9 +1290,9 @@ settle(struct engine *e, struct fe_err *err)
 	(void)flight_land(e);
 	if (err == NULL)
 		err = &lerr;
-	if (e->store_lost[0] == '\0')
+	if (!atomic_load(&e->lost))
 		(void)store_commit(e, e->store_open, err);
-	if (e->store_lost[0] != '\0')
+	if (atomic_load(&e->lost))
 		return fe_err_code(err, FE_EDB, "%s", e->store_lost);
 	return 0;
 }
@@ -1383,7 +1380,7 @@ durable(struct flight *fl)
 			    w[i].digest, w[i].prof->name, res[i].issuer,
 			    res[i].serial, w[i].nb, w[i].na, w[i].subject,
 			    res[i].fingerprint, res[i].der, res[i].derlen,
-			    w[i].prof->ca, w[i].crl_part, &err);
+			    w[i].prof->ca, w[i].crl_part, 0, &err);
 		else
 			rc = signerdb_record_refused(e->db, w[i].req->id,
 			    w[i].digest, res[i].reason, &err);
@@ -1869,7 +1866,7 @@ engine_status_text(struct engine *e, struct buf *out, struct fe_err *err)
 	    (unsigned long long)clog_seq(e->log), hx, (long long)certs,
 	    (long long)revoked, (unsigned long long)e->batches,
 	    (unsigned long long)e->overlapped, nice,
-	    e->store_lost[0] ? e->store_lost : "ok") != 0)
+	    atomic_load(&e->lost) ? e->store_lost : "ok") != 0)
 		return fe_err_set(err, "status text too long");
 	return 0;
 }

@@ -28,7 +28,7 @@ enum stmt {
 	S_SESSION_BUMP, S_SESSION_GET, S_REVOCATION_GET, S_META_GET,
 	S_META_SET, S_PART_COUNT, S_CRL_PARTS, S_REVOKED_PART,
 	S_CERT_KEYS, S_REQ_IDS, S_PART_ADD, S_ISSUER_SEEN, S_SYNC_NORMAL,
-	S_SYNC_FULL, S_CERT_AT, S_REQ_AT, S__MAX
+	S_SYNC_FULL, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -42,9 +42,9 @@ static const char *const sql[S__MAX] = {
 	[S_CERT_INSERT] = "INSERT INTO cert (issuer, serial, profile, "
 	    "request_id, not_before, not_after, subject, fingerprint, der, "
 	    "is_ca, crl_part, issued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-	    "unixepoch())",
+	    "coalesce(?, unixepoch()))",
 	[S_REQ_INSERT] = "INSERT INTO request (id, digest, issued, issuer, "
-	    "serial, reason, at) VALUES (?,?,?,?,?,?,unixepoch())",
+	    "serial, reason, at) VALUES (?,?,?,?,?,?,coalesce(?, unixepoch()))",
 	[S_CERT_FIND] = "SELECT c.issuer, c.is_ca, c.not_after FROM "
 	    "cert_issuer i CROSS JOIN cert c ON c.issuer = i.issuer AND "
 	    "c.serial = ?",
@@ -80,10 +80,6 @@ static const char *const sql[S__MAX] = {
 	/* for the next transaction (signerdb_begin_nosync) and back */
 	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
-	/* signerdb_issued_at */
-	[S_CERT_AT] = "UPDATE cert SET issued_at = ? WHERE issuer = ? AND "
-	    "serial = ?",
-	[S_REQ_AT] = "UPDATE request SET at = ? WHERE id = ?",
 };
 
 /* Schemas 4 and 5: part_count follows cert by triggers (schema 5 rebuilds
@@ -508,7 +504,7 @@ cert_insert(struct signerdb *d, const char *id, const char *profile,
     const char *issuer, const char *serial, int64_t not_before,
     int64_t not_after, const char *subject, const char *fingerprint,
     const uint8_t *der, size_t derlen, int is_ca, uint32_t crl_part,
-    struct fe_err *err)
+    int64_t at, struct fe_err *err)
 {
 	sqlite3_stmt *st = stmt(d, S_CERT_INSERT);
 
@@ -523,6 +519,8 @@ cert_insert(struct signerdb *d, const char *id, const char *profile,
 	sqlite3_bind_blob(st, 9, der, (int)derlen, SQLITE_STATIC);
 	sqlite3_bind_int(st, 10, is_ca);
 	sqlite3_bind_int64(st, 11, crl_part);
+	if (at != 0)                    /* else unbound: now */
+		sqlite3_bind_int64(st, 12, at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "storing certificate");
 	return cert_counted(d, issuer, crl_part, err);
@@ -539,7 +537,7 @@ signerdb_cert_add(struct signerdb *d, const char *issuer, const char *serial,
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	return cert_insert(d, "ceremony", profile, issuer, serial, not_before,
-	    not_after, subject, fingerprint, der, derlen, is_ca, 0, err);
+	    not_after, subject, fingerprint, der, derlen, is_ca, 0, 0, err);
 }
 
 int
@@ -547,13 +545,14 @@ signerdb_record_issued(struct signerdb *d, const char *id,
     const char *digest, const char *profile, const char *issuer,
     const char *serial, int64_t not_before, int64_t not_after,
     const char *subject, const char *fingerprint, const uint8_t *der,
-    size_t derlen, int is_ca, uint32_t crl_part, struct fe_err *err)
+    size_t derlen, int is_ca, uint32_t crl_part, int64_t at,
+    struct fe_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = cert_insert(d, id, profile, issuer, serial, not_before,
-	    not_after, subject, fingerprint, der, derlen, is_ca, crl_part,
+	    not_after, subject, fingerprint, der, derlen, is_ca, crl_part, at,
 	    err)) != 0)
 		return rc;
 	st = stmt(d, S_REQ_INSERT);
@@ -563,27 +562,10 @@ signerdb_record_issued(struct signerdb *d, const char *id,
 	sqlite3_bind_text(st, 4, issuer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_null(st, 6);
+	if (at != 0)
+		sqlite3_bind_int64(st, 7, at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return dberr(d, err, "storing request outcome");
-	return 0;
-}
-
-int
-signerdb_issued_at(struct signerdb *d, const char *id, const char *issuer,
-    const char *serial, int64_t at, struct fe_err *err)
-{
-	sqlite3_stmt *st = stmt(d, S_CERT_AT);
-
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_text(st, 2, issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1)
-		return dberr(d, err, "dating a stored certificate");
-	st = stmt(d, S_REQ_AT);
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(d->db) != 1)
-		return dberr(d, err, "dating a stored request");
 	return 0;
 }
 

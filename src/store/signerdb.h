@@ -50,16 +50,14 @@ int signerdb_request_get(struct signerdb *db, const char *id,
     struct db_outcome *out, struct fe_err *err);
 void db_outcome_clear(struct db_outcome *o);
 
+/* An issuance and its request's outcome, dated at (seconds; 0: now -- a
+ * certificate stored again from the request log keeps its record's time). */
 int signerdb_record_issued(struct signerdb *db, const char *id,
     const char *digest, const char *profile, const char *issuer,
     const char *serial, int64_t not_before, int64_t not_after,
     const char *subject, const char *fingerprint, const uint8_t *der,
-    size_t derlen, int is_ca, uint32_t crl_part, struct fe_err *err);
-/* Set the time (seconds) the certificate (issuer, serial) and request id
- * stored by signerdb_record_issued were issued: a certificate stored again
- * from the request log keeps the time its record gives. */
-int signerdb_issued_at(struct signerdb *db, const char *id,
-    const char *issuer, const char *serial, int64_t at, struct fe_err *err);
+    size_t derlen, int is_ca, uint32_t crl_part, int64_t at,
+    struct fe_err *err);
 /* A certificate made outside a request (the ceremony's CA certificates),
  * added if its serial is not stored yet. */
 int signerdb_cert_add(struct signerdb *db, const char *issuer,

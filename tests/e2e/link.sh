@@ -112,6 +112,8 @@ want_nice=0
 [ "$(id -u)" = 0 ] && want_nice=-10     # CAP_SYS_NICE
 check "the thread that stores batches runs at nice $want_nice (STATUS)" \
 	test "$(stat sign_durable_nice)" = "$want_nice"
+check "and its store kept everything answered (STATUS store: ok)" \
+	test "$(stat store)" = ok
 
 # kill -9 of the signer in the middle of a burst.
 linkload --device line-c --key client.key --csr a.csr -n "$N_KILL" --prefix kill \

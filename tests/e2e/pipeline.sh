@@ -128,6 +128,8 @@ check "every later request: failed, says the store lost 3 batches, restart" bash
 	    \"the signer's store lost 3 batches of outcomes already answered (.*); restart fe-signer\") -eq 6"
 check "a revocation in the same run is refused with the same reason" \
 	grep -q "^revoke: the signer's store lost 3 batches of outcomes already answered (.*); restart fe-signer" res5.err
+check "STATUS says it under store:" \
+	grep -q "^store: the signer's store lost 3 batches of outcomes already answered" res5.err
 check "meanwhile the store holds none of them" \
 	test "$(sqlite3 A/signer.db "select count(*) from request where id like 'f-%'")" -eq 0
 check "the next start stores the 12 issued from the log (sign.restored)" bash -c "

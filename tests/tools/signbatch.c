@@ -27,7 +27,8 @@
  * read-only, so that the store's next commit fails to write (EBADF) as it
  * would on a failing disk.  Once every batch has landed, the first
  * certificate issued is revoked (keyCompromise) and the outcome printed on
- * stderr as "revoke: ok" or "revoke: REASON".
+ * stderr as "revoke: ok" or "revoke: REASON", followed by the engine's
+ * STATUS text.
  *
  * --stored STORE: once the last batch has landed (engine_sign_finish) and
  * before the engine is closed, prints "stored N" on stderr: the requests
@@ -48,6 +49,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "lib/buf.h"
 #include "lib/file.h"
 #include "pki/custody.h"
 #include "signer/engine.h"
@@ -287,9 +289,16 @@ main(int argc, char **argv)
 		rc |= report(res[!cur], prev_m, prev_i, argv[5]);
 	if (stored != NULL)
 		rc |= print_stored(stored);
-	if (brk >= 0 && first_serial[0] != '\0')
+	if (brk >= 0 && first_serial[0] != '\0') {
+		struct buf st;
+
 		fprintf(stderr, "revoke: %s\n", engine_revoke(e, first_serial,
 		    1, &err) == 0 ? "ok" : err.msg);
+		buf_init(&st, 4096);
+		if (engine_status_text(e, &st, &err) == 0)
+			fprintf(stderr, "%.*s", (int)st.len, (const char *)st.p);
+		buf_free(&st);
+	}
 	engine_close(e);
 	if (hdb != NULL) {
 		pthread_join(holder, NULL);

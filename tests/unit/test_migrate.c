@@ -224,7 +224,7 @@ store_lists_every_key(void **state)
 	assert_int_equal(signerdb_begin(d, &err), 0);
 	assert_int_equal(signerdb_record_issued(d, "r1", "d1", "tls-server",
 	    "server", "1a2b", 0, 1, "CN=a", "f1", der, sizeof(der), 0, 0,
-	    &err), 0);
+	    0, &err), 0);
 	assert_int_equal(signerdb_record_refused(d, "r2", "d2", "no", &err), 0);
 	assert_int_equal(signerdb_cert_add(d, "root", "77", "root", 0, 1,
 	    "CN=r", "f2", der, sizeof(der), 1, &err), 0);
@@ -267,7 +267,7 @@ issue_one(struct signerdb *d, const char *id, const char *issuer,
 
 	assert_int_equal(signerdb_record_issued(d, id, "d", "tls-server",
 	    issuer, serial, 0, 1, "CN=a", serial, der, sizeof(der), 0, part,
-	    &err), 0);
+	    0, &err), 0);
 }
 
 /* Schema 6: the store, not a trigger, counts each issuer's certificates in
@@ -368,7 +368,7 @@ store_checkpoints_late_and_on_request(void **state)
 			der[0] = (uint8_t)j;
 			assert_int_equal(signerdb_record_issued(d, id, "d",
 			    "tls-server", "server", serial, 0, 1, "CN=a",
-			    serial, der, sizeof(der), 0, 0, &err), 0);
+			    serial, der, sizeof(der), 0, 0, 0, &err), 0);
 		}
 		assert_int_equal(signerdb_commit(d, &err), 0);
 	}
@@ -404,8 +404,8 @@ store_pages_are_16k_when_new(void **state)
 	assert_int_equal(signerdb_open(path, &d, &err), 0);
 	assert_int_equal(signerdb_begin(d, &err), 0);
 	assert_int_equal(signerdb_record_issued(d, "r1", "d", "tls-server",
-	    "server", "1a", 0, 1, "CN=a", "fp", der, sizeof(der), 0, 0, &err),
-	    0);
+	    "server", "1a", 0, 1, "CN=a", "fp", der, sizeof(der), 0, 0, 0,
+	    &err), 0);
 	assert_int_equal(signerdb_commit(d, &err), 0);
 	signerdb_close(d);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
